@@ -1,0 +1,19 @@
+# Warnings are errors in our own code; third-party headers come in as SYSTEM includes.
+add_library(pgw_options INTERFACE)
+target_compile_options(pgw_options INTERFACE
+  -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+  -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # g++ 12 reports false positives in Asio's and fmt's headers under -O2 (known GCC bugs).
+  target_compile_options(pgw_options INTERFACE -Wno-maybe-uninitialized -Wno-dangling-reference
+    -Wno-array-bounds -Wno-stringop-overflow -Wno-restrict)
+  target_compile_options(pgw_options INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-fcoroutines>)
+endif()
+target_include_directories(pgw_options INTERFACE ${PROJECT_SOURCE_DIR}/src)
+
+if(PGW_SANITIZE)
+  target_compile_options(pgw_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined)
+  target_link_options(pgw_options INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,121 @@
+#pragma once
+/// pgwarden's configuration: the typed, validated form of pgwarden.toml.
+/// docs/configuration.md documents every key; load_config() is the only way to build one from a
+/// file and it rejects anything it does not understand, naming the file, line, key and what was
+/// expected.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace pgw::config {
+
+using std::chrono::milliseconds;
+
+/// Where clients connect.
+struct ListenConfig {
+  /// IP addresses to listen on; "*" means every IPv4 and IPv6 address, "::" every IPv6 one.
+  std::vector<std::string> addresses = {"127.0.0.1"};
+  std::uint16_t port = 6432;
+  /// Directory of the unix socket `.s.PGSQL.<port>`; empty disables the unix socket.
+  std::string unix_socket_dir = "/tmp";
+  /// Permissions of the socket file (octal in the file, e.g. "0777").
+  std::uint32_t unix_socket_mode = 0777;
+};
+
+/// One PostgreSQL server. Its role (primary or standby) is discovered, never configured.
+struct BackendConfig {
+  std::string name;
+  std::string host;
+  std::uint16_t port = 5432;
+  std::uint32_t weight = 1;
+  /// Optional node agent address (host:port); used by later capabilities.
+  std::string agent;
+  bool no_load_balance = false;
+  bool no_failover = false;
+};
+
+struct AuthConfig {
+  /// pg_hba.conf-style rules; relative paths are relative to the config file's directory.
+  std::string hba_file;
+  /// "user" "secret" lines; the secret is a SCRAM verifier, an md5 hash or plain text.
+  std::string passwords_file;
+};
+
+enum class PoolMode { kSession };
+
+struct PoolConfig {
+  PoolMode mode = PoolMode::kSession;
+  /// Server connections per (database, user).
+  std::uint32_t pool_size = 20;
+  /// How long a client waits for a server connection when its pool is full (53300 after).
+  milliseconds pool_wait_timeout{30'000};
+  /// Run on a server connection before another client gets it.
+  std::string reset_query = "DISCARD ALL";
+  milliseconds server_connect_timeout{5'000};
+  /// Startup + authentication with the server.
+  milliseconds server_login_timeout{10'000};
+  /// Idle server connections older than this are closed (0: never).
+  milliseconds server_idle_timeout{600'000};
+  /// Server connections are closed when released after this age (0: never).
+  milliseconds server_lifetime{3'600'000};
+};
+
+struct LimitsConfig {
+  /// Total client connections; more get 53300.
+  std::uint32_t max_client_connections = 1000;
+  /// From accept to the end of authentication.
+  milliseconds authentication_timeout{60'000};
+  /// Largest message accepted from a client (PostgreSQL's own limit is 1 GB).
+  std::uint64_t max_message_size = 1024ull * 1024 * 1024;
+  /// Largest startup packet (PostgreSQL refuses more than 10,000 bytes).
+  std::uint32_t max_startup_packet_size = 10'000;
+  /// SIGTERM waits this long for sessions to end before closing them.
+  milliseconds shutdown_timeout{30'000};
+};
+
+struct LogConfig {
+  std::string level = "info";
+  /// Empty: stderr.
+  std::string file;
+  /// One line per client session when it ends.
+  bool log_sessions = true;
+};
+
+struct Config {
+  /// The file this was read from (absolute), for messages and for relative paths.
+  std::string source_path;
+  /// I/O threads; 0 means one per core.
+  std::uint32_t workers = 1;
+  ListenConfig listen;
+  std::vector<BackendConfig> backends;
+  AuthConfig auth;
+  PoolConfig pool;
+  LimitsConfig limits;
+  LogConfig log;
+};
+
+/// A configuration error, pointing at where it is.
+struct ConfigError {
+  std::string file;
+  int line = 0;  ///< 1-based; 0 when the error is not tied to a line (missing key, I/O)
+  int column = 0;
+  std::string key;  ///< dotted path, e.g. "pool.pool_size" or "backends[1].port"
+  std::string message;
+
+  /// "FILE:LINE:COLUMN: KEY: MESSAGE", the parts that are known.
+  std::string to_string() const;
+};
+
+/// Reads and validates `path`. Relative file paths inside are resolved against its directory.
+Expected<Config, ConfigError> load_config(const std::string& path);
+
+/// Parses TOML text; `source_name` names it in errors and anchors relative paths.
+Expected<Config, ConfigError> parse_config(std::string_view toml_text,
+                                           const std::string& source_name);
+
+}  // namespace pgw::config
