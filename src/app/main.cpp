@@ -1,1 +1,54 @@
-int main() { return 0; }
+// pgwarden: one binary, several subcommands (DESIGN.md).
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.hpp"
+#include "app/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace pgw::app;
+  CLI::App cli{"pgwarden: high-availability proxy for PostgreSQL streaming replication"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", std::string("pgwarden ") + kVersion);
+
+  std::string config_path = "pgwarden.toml";
+  auto* run = cli.add_subcommand("run", "run the proxy");
+  run->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
+  auto* check = cli.add_subcommand("check-config", "validate a configuration and its files");
+  check->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
+  std::string passwords_file;
+  std::string user;
+  int iterations = 4096;
+  auto* passwd = cli.add_subcommand(
+      "passwd", "write a SCRAM-SHA-256 secret for USER into a passwords file (or print it)");
+  passwd->add_option("-f,--file", passwords_file, "passwords file to update; omit to print");
+  passwd->add_option("-i,--iterations", iterations, "PBKDF2 iterations")
+      ->capture_default_str()
+      ->check(CLI::Range(4096, 10'000'000));
+  passwd->add_option("user", user, "user name")->required();
+
+  SandboxOptions sandbox;
+  sandbox.dir = "/tmp/pgwarden-sandbox";
+  auto* sandbox_cmd = cli.add_subcommand("sandbox", "a local primary + standby + proxy on loopback");
+  sandbox_cmd->require_subcommand(1);
+  sandbox_cmd->add_option("-d,--dir", sandbox.dir, "sandbox directory")->capture_default_str();
+  auto* up = sandbox_cmd->add_subcommand("up", "create and start everything, print how to connect");
+  up->add_option("-s,--standbys", sandbox.standbys, "number of standbys")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 5));
+  up->add_option("-p,--port", sandbox.port, "proxy port (default: a free one)");
+  auto* down = sandbox_cmd->add_subcommand("down", "stop everything and remove the directory");
+  auto* status = sandbox_cmd->add_subcommand("status", "show what runs");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (run->parsed()) return run_proxy(config_path);
+  if (check->parsed()) return check_config(config_path);
+  if (passwd->parsed()) return set_password(passwords_file, user, iterations);
+  if (up->parsed()) return sandbox_up(sandbox);
+  if (down->parsed()) return sandbox_down(sandbox);
+  if (status->parsed()) return sandbox_status(sandbox);
+  return 2;
+}

@@ -1,0 +1,218 @@
+#include "app/proxy_server.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+
+#include "common/log.hpp"
+#include "net/listener.hpp"
+#include "net/worker_pool.hpp"
+#include "proxy/client_session.hpp"
+#include "proxy/proxy_context.hpp"
+
+namespace pgw::app {
+namespace {
+
+using net::asio::awaitable;
+
+std::shared_ptr<spdlog::logger>& logger() {
+  static auto l = log::get("main");
+  return l;
+}
+
+std::vector<net::ListenSpec> listen_specs(const config::Config& config) {
+  std::vector<net::ListenSpec> specs;
+  for (const auto& address : config.listen.addresses) {
+    if (address == "*") {
+      specs.push_back({net::ListenSpec::Kind::kTcp, "0.0.0.0", config.listen.port, "", 0});
+      specs.push_back({net::ListenSpec::Kind::kTcp, "::", config.listen.port, "", 0});
+    } else {
+      specs.push_back({net::ListenSpec::Kind::kTcp, address, config.listen.port, "", 0});
+    }
+  }
+  if (!config.listen.unix_socket_dir.empty()) {
+    specs.push_back({net::ListenSpec::Kind::kUnix, "", config.listen.port,
+                     config.listen.unix_socket_dir + "/.s.PGSQL." +
+                         std::to_string(config.listen.port),
+                     config.listen.unix_socket_mode});
+  }
+  return specs;
+}
+
+awaitable<void> run_session(std::shared_ptr<proxy::ClientSession> session) {
+  co_await session->run();
+}
+
+void on_task_end(const char* what, const std::exception_ptr& error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    logger()->error("{} ended with an exception: {}", what, e.what());
+  }
+}
+
+}  // namespace
+
+struct ProxyServer::Impl {
+  std::shared_ptr<const config::Config> config;
+  std::unique_ptr<proxy::ProxyContext> context;
+  net::WorkerPool workers;
+  std::vector<std::unique_ptr<net::Listener>> listeners;  // index i belongs to worker of i
+  std::vector<std::size_t> listener_worker;
+  int exit_code = 0;
+
+  // Installed before any listener opens: a SIGHUP or SIGTERM that arrives once clients can
+  // connect must never find the default action (which would kill the process).
+  std::unique_ptr<net::asio::signal_set> signals;
+
+  explicit Impl(std::shared_ptr<const config::Config> c)
+      : config(std::move(c)), workers(config->workers) {
+    signals = std::make_unique<net::asio::signal_set>(workers.context(0), SIGTERM, SIGINT, SIGHUP);
+  }
+
+  void start_listeners();
+  void close_listeners();
+  awaitable<void> handle_signals();
+  awaitable<void> drain_and_stop(std::chrono::milliseconds timeout);
+  awaitable<void> janitor();
+  void reload();
+};
+
+Result<std::unique_ptr<ProxyServer>> ProxyServer::create(
+    std::shared_ptr<const config::Config> config) {
+  auto auth_data = proxy::load_auth_data(*config);
+  if (!auth_data) return unexpected(auth_data.error());
+  auto impl = std::make_unique<Impl>(config);
+  impl->context = std::make_unique<proxy::ProxyContext>(config, *auth_data);
+  for (std::size_t w = 0; w < impl->workers.size(); ++w) {
+    for (const auto& spec : listen_specs(*config)) {
+      if (spec.kind == net::ListenSpec::Kind::kUnix && w > 0) continue;
+      auto listener = net::Listener::open(impl->workers.executor(w), spec, true);
+      if (!listener) return unexpected(listener.error());
+      impl->listeners.push_back(std::move(*listener));
+      impl->listener_worker.push_back(w);
+    }
+  }
+  return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
+}
+
+ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ProxyServer::~ProxyServer() = default;
+
+void ProxyServer::Impl::start_listeners() {
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    auto executor = workers.executor(listener_worker[i]);
+    auto* ctx = context.get();
+    net::asio::co_spawn(
+        executor,
+        listeners[i]->run([ctx, executor](net::Socket socket, net::PeerAddress peer) {
+          net::tune_socket(socket);
+          auto session = std::make_shared<proxy::ClientSession>(*ctx, std::move(socket), peer);
+          net::asio::co_spawn(executor, run_session(std::move(session)),
+                              [](const std::exception_ptr& e) { on_task_end("session", e); });
+        }),
+        [](const std::exception_ptr& e) { on_task_end("listener", e); });
+  }
+}
+
+void ProxyServer::Impl::close_listeners() {
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    net::asio::post(workers.executor(listener_worker[i]),
+                    [listener = listeners[i].get()] { listener->close(); });
+  }
+}
+
+void ProxyServer::Impl::reload() {
+  auto auth_data = proxy::load_auth_data(*config);
+  if (!auth_data) {
+    logger()->error("reload failed, keeping the previous rules and passwords: {}",
+                    auth_data.error().message);
+    return;
+  }
+  context->set_auth_data(*auth_data);
+  logger()->info("reloaded {} and {}", config->auth.hba_file, config->auth.passwords_file);
+}
+
+awaitable<void> ProxyServer::Impl::drain_and_stop(std::chrono::milliseconds timeout) {
+  auto executor = co_await net::asio::this_coro::executor;
+  net::asio::steady_timer timer(executor);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (context->sessions().size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    net::error_code ec;
+    co_await timer.async_wait(net::use_awaitable_ec(ec));
+  }
+  if (auto left = context->sessions().size(); left > 0) {
+    logger()->info("ending {} remaining session(s)", left);
+    context->sessions().terminate_all();
+    auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (context->sessions().size() > 0 && std::chrono::steady_clock::now() < grace) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      net::error_code ec;
+      co_await timer.async_wait(net::use_awaitable_ec(ec));
+    }
+  }
+  context->pools().for_each([](pool::Pool& p) { p.close_idle(); });
+  // Let the posted closes of idle server connections run before stopping.
+  timer.expires_after(std::chrono::milliseconds(20));
+  net::error_code ec;
+  co_await timer.async_wait(net::use_awaitable_ec(ec));
+  logger()->info("stopped");
+  workers.stop();
+}
+
+awaitable<void> ProxyServer::Impl::handle_signals() {
+  for (;;) {
+    net::error_code ec;
+    int signal = co_await signals->async_wait(net::use_awaitable_ec(ec));
+    if (ec) co_return;
+    if (signal == SIGHUP) {
+      reload();
+      continue;
+    }
+    context->shutting_down = true;
+    close_listeners();
+    if (signal == SIGTERM) {
+      logger()->info("SIGTERM: no new clients; waiting up to {} ms for {} session(s) to end",
+                     config->limits.shutdown_timeout.count(), context->sessions().size());
+      co_await drain_and_stop(config->limits.shutdown_timeout);
+    } else {
+      logger()->info("SIGINT: ending {} session(s) now", context->sessions().size());
+      co_await drain_and_stop(std::chrono::milliseconds(0));
+    }
+    co_return;
+  }
+}
+
+awaitable<void> ProxyServer::Impl::janitor() {
+  auto executor = co_await net::asio::this_coro::executor;
+  net::asio::steady_timer timer(executor);
+  while (!context->shutting_down) {
+    timer.expires_after(std::chrono::seconds(1));
+    net::error_code ec;
+    co_await timer.async_wait(net::use_awaitable_ec(ec));
+    auto now = std::chrono::steady_clock::now();
+    context->pools().for_each([now](pool::Pool& p) { p.close_expired(now); });
+  }
+}
+
+int ProxyServer::run() {
+  auto& impl = *impl_;
+  std::string where;
+  for (const auto& l : impl.listeners) {
+    if (impl.listener_worker[&l - &impl.listeners[0]] != 0) continue;
+    where += (where.empty() ? "" : ", ") + l->spec().describe();
+  }
+  logger()->info("pgwarden listening on {}; backend {}; {} worker(s)", where,
+                 impl.context->backend().describe(), impl.workers.size());
+  impl.start_listeners();
+  auto executor = impl.workers.executor(0);
+  net::asio::co_spawn(executor, impl.handle_signals(),
+                      [](const std::exception_ptr& e) { on_task_end("signal handler", e); });
+  net::asio::co_spawn(executor, impl.janitor(),
+                      [](const std::exception_ptr& e) { on_task_end("janitor", e); });
+  impl.workers.run();
+  return impl.exit_code;
+}
+
+}  // namespace pgw::app

@@ -1,0 +1,66 @@
+#include "proxy/proxy_context.hpp"
+
+#include "net/asio.hpp"
+#include "proxy/client_session.hpp"
+
+namespace pgw::proxy {
+
+Result<std::shared_ptr<const AuthData>> load_auth_data(const config::Config& config) {
+  auto hba = auth::HbaRules::load(config.auth.hba_file);
+  if (!hba) return fail(hba.error().to_string());
+  auto passwords = auth::PasswordsFile::load(config.auth.passwords_file);
+  if (!passwords) return fail(passwords.error().to_string());
+  return std::shared_ptr<const AuthData>(
+      std::make_shared<AuthData>(AuthData{std::move(*hba), std::move(*passwords)}));
+}
+
+void SessionRegistry::add(std::uint64_t id, const std::shared_ptr<ClientSession>& session) {
+  std::lock_guard lock(mutex_);
+  sessions_.emplace(id, session);
+}
+
+void SessionRegistry::remove(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+}
+
+std::size_t SessionRegistry::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+void SessionRegistry::terminate_all() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, weak] : sessions_) {
+    if (auto session = weak.lock()) {
+      net::asio::post(session->executor(), [session] { session->terminate(); });
+    }
+  }
+}
+
+pool::PoolSettings pool_settings_from(const config::Config& config) {
+  return pool::PoolSettings{config.pool.pool_size, config.pool.pool_wait_timeout,
+                            config.pool.server_idle_timeout, config.pool.server_lifetime};
+}
+
+ProxyContext::ProxyContext(std::shared_ptr<const config::Config> config,
+                           std::shared_ptr<const AuthData> auth_data)
+    : config_(std::move(config)),
+      auth_data_(std::move(auth_data)),
+      pools_(pool_settings_from(*config_)),
+      cancels_(SecureRandom::instance()) {
+  const auto& first = config_->backends.front();
+  backend_ = pool::BackendAddress{first.name, first.host, first.port};
+}
+
+std::shared_ptr<const AuthData> ProxyContext::auth_data() const {
+  std::lock_guard lock(auth_mutex_);
+  return auth_data_;
+}
+
+void ProxyContext::set_auth_data(std::shared_ptr<const AuthData> data) {
+  std::lock_guard lock(auth_mutex_);
+  auth_data_ = std::move(data);
+}
+
+}  // namespace pgw::proxy

@@ -1,0 +1,89 @@
+#pragma once
+/// What every client session shares: configuration, the authentication rules and secrets
+/// (swapped whole on reload), pools, cancel keys, live sessions and counters. Thread-safe.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "auth/hba.hpp"
+#include "auth/passwords.hpp"
+#include "config/config.hpp"
+#include "pool/pool_manager.hpp"
+#include "proxy/cancel_registry.hpp"
+
+namespace pgw::proxy {
+
+/// One immutable snapshot of pg_hba rules and the passwords file.
+struct AuthData {
+  auth::HbaRules hba;
+  auth::PasswordsFile passwords;
+};
+
+/// Loads both files named by the config; errors name the file and line.
+Result<std::shared_ptr<const AuthData>> load_auth_data(const config::Config& config);
+
+class ClientSession;
+
+/// Live sessions, so shutdown can wait for them or end them.
+class SessionRegistry {
+ public:
+  void add(std::uint64_t id, const std::shared_ptr<ClientSession>& session);
+  void remove(std::uint64_t id);
+  std::size_t size() const;
+  /// Asks every live session to end now (each on its own executor).
+  void terminate_all();
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<ClientSession>> sessions_;
+};
+
+struct ProxyCounters {
+  std::atomic<std::uint32_t> clients{0};  ///< connected now
+  std::atomic<std::uint64_t> sessions_total{0};
+  std::atomic<std::uint64_t> auth_failures{0};
+  std::atomic<std::uint64_t> protocol_errors{0};
+  std::atomic<std::uint64_t> cancel_requests{0};
+  std::atomic<std::uint64_t> bytes_from_clients{0};
+  std::atomic<std::uint64_t> bytes_to_clients{0};
+};
+
+class ProxyContext {
+ public:
+  ProxyContext(std::shared_ptr<const config::Config> config,
+               std::shared_ptr<const AuthData> auth_data);
+
+  const config::Config& config() const { return *config_; }
+  std::shared_ptr<const AuthData> auth_data() const;
+  void set_auth_data(std::shared_ptr<const AuthData> data);
+
+  /// The server every session uses (the first backend; routing comes later).
+  const pool::BackendAddress& backend() const { return backend_; }
+
+  pool::PoolManager& pools() { return pools_; }
+  CancelRegistry& cancels() { return cancels_; }
+  SessionRegistry& sessions() { return sessions_; }
+  ProxyCounters& counters() { return counters_; }
+  std::uint64_t next_session_id() { return ++last_session_id_; }
+
+  /// Set when SIGTERM starts a graceful shutdown: new clients are refused with 57P01.
+  std::atomic<bool> shutting_down{false};
+
+ private:
+  std::shared_ptr<const config::Config> config_;
+  mutable std::mutex auth_mutex_;
+  std::shared_ptr<const AuthData> auth_data_;
+  pool::BackendAddress backend_;
+  pool::PoolManager pools_;
+  CancelRegistry cancels_;
+  SessionRegistry sessions_;
+  ProxyCounters counters_;
+  std::atomic<std::uint64_t> last_session_id_{0};
+};
+
+pool::PoolSettings pool_settings_from(const config::Config& config);
+
+}  // namespace pgw::proxy
