@@ -31,9 +31,9 @@ int main(int argc, char** argv) {
 
   SandboxOptions sandbox;
   sandbox.dir = "/tmp/pgwarden-sandbox";
-  auto* sandbox_cmd = cli.add_subcommand("sandbox", "a local primary + standby + proxy on loopback");
+  auto* sandbox_cmd =
+      cli.add_subcommand("sandbox", "a local primary + standby + proxy on loopback");
   sandbox_cmd->require_subcommand(1);
-  sandbox_cmd->add_option("-d,--dir", sandbox.dir, "sandbox directory")->capture_default_str();
   auto* up = sandbox_cmd->add_subcommand("up", "create and start everything, print how to connect");
   up->add_option("-s,--standbys", sandbox.standbys, "number of standbys")
       ->capture_default_str()
@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   up->add_option("-p,--port", sandbox.port, "proxy port (default: a free one)");
   auto* down = sandbox_cmd->add_subcommand("down", "stop everything and remove the directory");
   auto* status = sandbox_cmd->add_subcommand("status", "show what runs");
+  for (auto* sub : {up, down, status}) {
+    sub->add_option("-d,--dir", sandbox.dir, "sandbox directory")->capture_default_str();
+  }
 
   CLI11_PARSE(cli, argc, argv);
 

@@ -1,13 +1,13 @@
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <termios.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "app/commands.hpp"
 #include "auth/passwords.hpp"
@@ -69,8 +69,8 @@ int set_password(const std::string& passwords_file, const std::string& user, int
   int fd = ::open(passwords_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0 || ::fchmod(fd, 0600) != 0 ||
       ::write(fd, updated.data(), updated.size()) != static_cast<ssize_t>(updated.size())) {
-    std::cerr << "pgwarden passwd: cannot write " << passwords_file << ": "
-              << std::strerror(errno) << "\n";
+    std::cerr << "pgwarden passwd: cannot write " << passwords_file << ": " << std::strerror(errno)
+              << "\n";
     if (fd >= 0) ::close(fd);
     return 1;
   }

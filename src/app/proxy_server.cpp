@@ -1,7 +1,8 @@
 #include "app/proxy_server.hpp"
 
-#include <boost/asio/signal_set.hpp>
 #include <csignal>
+
+#include <boost/asio/signal_set.hpp>
 
 #include "common/log.hpp"
 #include "net/listener.hpp"
@@ -30,10 +31,10 @@ std::vector<net::ListenSpec> listen_specs(const config::Config& config) {
     }
   }
   if (!config.listen.unix_socket_dir.empty()) {
-    specs.push_back({net::ListenSpec::Kind::kUnix, "", config.listen.port,
-                     config.listen.unix_socket_dir + "/.s.PGSQL." +
-                         std::to_string(config.listen.port),
-                     config.listen.unix_socket_mode});
+    specs.push_back(
+        {net::ListenSpec::Kind::kUnix, "", config.listen.port,
+         config.listen.unix_socket_dir + "/.s.PGSQL." + std::to_string(config.listen.port),
+         config.listen.unix_socket_mode});
   }
   return specs;
 }
@@ -104,8 +105,7 @@ void ProxyServer::Impl::start_listeners() {
     auto executor = workers.executor(listener_worker[i]);
     auto* ctx = context.get();
     net::asio::co_spawn(
-        executor,
-        listeners[i]->run([ctx, executor](net::Socket socket, net::PeerAddress peer) {
+        executor, listeners[i]->run([ctx, executor](net::Socket socket, net::PeerAddress peer) {
           net::tune_socket(socket);
           auto session = std::make_shared<proxy::ClientSession>(*ctx, std::move(socket), peer);
           net::asio::co_spawn(executor, run_session(std::move(session)),

@@ -10,7 +10,8 @@ constexpr std::string_view kAlphabet =
 
 constexpr std::array<std::int8_t, 256> make_decode_table() {
   std::array<std::int8_t, 256> table{};
-  for (auto& v : table) v = -1;
+  for (auto& v : table)
+    v = -1;
   for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
     table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
   }

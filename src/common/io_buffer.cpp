@@ -1,7 +1,7 @@
 #include "common/io_buffer.hpp"
+#include <utility>
 
 #include <cstring>
-#include <utility>
 #include <vector>
 
 namespace pgw {
@@ -12,7 +12,8 @@ class BlockCache {
  public:
   static constexpr std::size_t kMaxCached = 64;
   ~BlockCache() {
-    for (auto* block : blocks_) delete[] block;
+    for (auto* block : blocks_)
+      delete[] block;
   }
   std::uint8_t* take() {
     if (blocks_.empty()) return new std::uint8_t[IoBuffer::kBlockSize];

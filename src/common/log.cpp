@@ -1,10 +1,10 @@
 #include "common/log.hpp"
 
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-
 #include <mutex>
 #include <vector>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 namespace pgw::log {
 namespace {
@@ -23,12 +23,18 @@ Registry& registry() {
 constexpr const char* kPattern = "%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v";
 
 bool parse_level(std::string_view text, spdlog::level::level_enum* out) {
-  if (text == "debug") *out = spdlog::level::debug;
-  else if (text == "info") *out = spdlog::level::info;
-  else if (text == "warning" || text == "warn") *out = spdlog::level::warn;
-  else if (text == "error") *out = spdlog::level::err;
-  else if (text == "trace") *out = spdlog::level::trace;
-  else return false;
+  if (text == "debug")
+    *out = spdlog::level::debug;
+  else if (text == "info")
+    *out = spdlog::level::info;
+  else if (text == "warning" || text == "warn")
+    *out = spdlog::level::warn;
+  else if (text == "error")
+    *out = spdlog::level::err;
+  else if (text == "trace")
+    *out = spdlog::level::trace;
+  else
+    return false;
   return true;
 }
 

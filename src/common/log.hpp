@@ -2,11 +2,11 @@
 /// Logging: one spdlog logger per module, all writing to the same sinks.
 /// Secrets (passwords, keys, tokens, SCRAM material) are never passed to a logger.
 
-#include <spdlog/spdlog.h>
-
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include <spdlog/spdlog.h>
 
 namespace pgw::log {
 

@@ -1,9 +1,9 @@
 #include "common/random.hpp"
 
-#include <openssl/rand.h>
-
 #include <cstdio>
 #include <cstdlib>
+
+#include <openssl/rand.h>
 
 namespace pgw {
 

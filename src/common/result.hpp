@@ -2,10 +2,11 @@
 /// A value or an error, for expected failures (STYLE.md: errors are values, not exceptions).
 /// A small stand-in for C++23 std::expected, which g++ 12 offers only in C++23 mode.
 
+#include <utility>
+
 #include <cassert>
 #include <string>
 #include <type_traits>
-#include <utility>
 #include <variant>
 
 namespace pgw {
@@ -23,7 +24,8 @@ Unexpected<std::decay_t<E>> unexpected(E&& e) {
 template <class T, class E>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
+  Expected(T value)
+      : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
   template <class G>
   Expected(Unexpected<G> u) : v_(std::in_place_index<1>, E(std::move(u.error))) {}  // NOLINT
 
@@ -87,6 +89,8 @@ struct Error {
 template <class T>
 using Result = Expected<T, Error>;
 
-inline Unexpected<Error> fail(std::string message) { return {Error{std::move(message)}}; }
+inline Unexpected<Error> fail(std::string message) {
+  return {Error{std::move(message)}};
+}
 
 }  // namespace pgw

@@ -12,13 +12,16 @@ struct NumberAndUnit {
 };
 
 std::optional<NumberAndUnit> split_number(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  while (!text.empty() && text.front() == ' ')
+    text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ')
+    text.remove_suffix(1);
   std::uint64_t n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc{} || end == text.data()) return std::nullopt;
   std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  while (!unit.empty() && unit.front() == ' ')
+    unit.remove_prefix(1);
   return NumberAndUnit{n, unit};
 }
 
@@ -33,11 +36,16 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   auto parsed = split_number(text);
   if (!parsed) return std::nullopt;
   std::uint64_t factor = 0;
-  if (parsed->unit == "ms") factor = 1;
-  else if (parsed->unit == "s") factor = 1000;
-  else if (parsed->unit == "min") factor = 60'000;
-  else if (parsed->unit == "h") factor = 3'600'000;
-  else return std::nullopt;
+  if (parsed->unit == "ms")
+    factor = 1;
+  else if (parsed->unit == "s")
+    factor = 1000;
+  else if (parsed->unit == "min")
+    factor = 60'000;
+  else if (parsed->unit == "h")
+    factor = 3'600'000;
+  else
+    return std::nullopt;
   auto ms = checked_multiply(parsed->number, factor);
   if (!ms || *ms > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return std::nullopt;
@@ -49,11 +57,16 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   auto parsed = split_number(text);
   if (!parsed) return std::nullopt;
   std::uint64_t factor = 0;
-  if (parsed->unit.empty() || parsed->unit == "B") factor = 1;
-  else if (parsed->unit == "kB") factor = 1024;
-  else if (parsed->unit == "MB") factor = 1024 * 1024;
-  else if (parsed->unit == "GB") factor = 1024ull * 1024 * 1024;
-  else return std::nullopt;
+  if (parsed->unit.empty() || parsed->unit == "B")
+    factor = 1;
+  else if (parsed->unit == "kB")
+    factor = 1024;
+  else if (parsed->unit == "MB")
+    factor = 1024 * 1024;
+  else if (parsed->unit == "GB")
+    factor = 1024ull * 1024 * 1024;
+  else
+    return std::nullopt;
   return checked_multiply(parsed->number, factor);
 }
 

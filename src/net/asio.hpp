@@ -23,12 +23,14 @@
 namespace pgw::net {
 
 namespace asio = boost::asio;
-using boost::system::error_code;
 using asio::awaitable;
+using boost::system::error_code;
 using Executor = asio::any_io_executor;
 using Socket = asio::generic::stream_protocol::socket;
 
 /// `co_await op(..., use_awaitable_ec(ec))` reports failure in `ec` instead of throwing.
-inline auto use_awaitable_ec(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+inline auto use_awaitable_ec(error_code& ec) {
+  return asio::redirect_error(asio::use_awaitable, ec);
+}
 
 }  // namespace pgw::net

@@ -11,7 +11,8 @@ namespace pgw::net {
 
 class Event {
  public:
-  explicit Event(const Executor& executor) : timer_(executor, asio::steady_timer::time_point::max()) {}
+  explicit Event(const Executor& executor)
+      : timer_(executor, asio::steady_timer::time_point::max()) {}
 
   void set() {
     is_set_ = true;

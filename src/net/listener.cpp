@@ -1,13 +1,13 @@
 #include "net/listener.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 #include <arpa/inet.h>
+#include <boost/asio/socket_base.hpp>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <boost/asio/socket_base.hpp>
-#include <cerrno>
-#include <cstring>
 
 #include "common/log.hpp"
 

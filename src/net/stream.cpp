@@ -1,10 +1,10 @@
 #include "net/stream.hpp"
 
-#include "net/watchdog.hpp"
-
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+
+#include "net/watchdog.hpp"
 
 namespace pgw::net {
 

@@ -21,7 +21,9 @@ Watchdog::Watchdog(const Executor& executor, std::chrono::milliseconds timeout,
   });
 }
 
-Watchdog::~Watchdog() { disarm(); }
+Watchdog::~Watchdog() {
+  disarm();
+}
 
 void Watchdog::disarm() {
   if (!state_->armed) return;
@@ -29,6 +31,8 @@ void Watchdog::disarm() {
   state_->timer.cancel();
 }
 
-bool Watchdog::expired() const { return state_->fired; }
+bool Watchdog::expired() const {
+  return state_->fired;
+}
 
 }  // namespace pgw::net

@@ -23,16 +23,19 @@ void WorkerPool::run() {
     threads_.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
   }
   contexts_[0]->run();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    t.join();
   threads_.clear();
 }
 
 void WorkerPool::release_work() {
-  for (auto& g : guards_) g.reset();
+  for (auto& g : guards_)
+    g.reset();
 }
 
 void WorkerPool::stop() {
-  for (auto& ctx : contexts_) ctx->stop();
+  for (auto& ctx : contexts_)
+    ctx->stop();
 }
 
 }  // namespace pgw::net

@@ -1,7 +1,7 @@
 #include "pool/cancel_request.hpp"
 
-#include "pool/server_login.hpp"
 #include "net/watchdog.hpp"
+#include "pool/server_login.hpp"
 #include "protocol/startup.hpp"
 
 namespace pgw::pool {
@@ -15,7 +15,8 @@ net::awaitable<Result<void>> send_cancel_request(net::Executor executor, Backend
   protocol::Bytes packet;
   protocol::encode(protocol::CancelRequest{process_id, secret_key}, packet);
   auto ec = co_await stream.write_all(packet);
-  if (ec) co_return fail("cannot send cancel request to " + address.describe() + ": " + ec.message());
+  if (ec)
+    co_return fail("cannot send cancel request to " + address.describe() + ": " + ec.message());
   // PostgreSQL closes the connection after reading the request; wait for that (bounded) so the
   // request is processed before we report success.
   std::uint8_t byte;

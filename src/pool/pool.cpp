@@ -1,8 +1,8 @@
 #include "pool/pool.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
+
+#include <sys/socket.h>
 
 #include "common/units.hpp"
 
@@ -25,7 +25,9 @@ struct Pool::Waiter {
 
 Pool::Pool(PoolKey key, PoolSettings settings) : key_(std::move(key)), settings_(settings) {}
 
-Pool::~Pool() { close_idle(); }
+Pool::~Pool() {
+  close_idle();
+}
 
 std::unique_ptr<ServerConnection> Pool::take_idle(const net::Executor& executor) {
   if (idle_.empty()) return nullptr;
@@ -92,7 +94,8 @@ bool Pool::hand_to_waiter(Checkout&& checkout) {
 void Pool::give_back(std::unique_ptr<ServerConnection> connection) {
   auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  bool too_old = settings_.lifetime.count() > 0 && now - connection->created_at > settings_.lifetime;
+  bool too_old =
+      settings_.lifetime.count() > 0 && now - connection->created_at > settings_.lifetime;
   if (too_old) {
     --total_;
     close_on_owner(std::move(connection));
@@ -141,7 +144,8 @@ std::size_t Pool::close_expired(SteadyTime now) {
 
 void Pool::close_idle() {
   std::lock_guard lock(mutex_);
-  for (auto& c : idle_) close_on_owner(std::move(c));
+  for (auto& c : idle_)
+    close_on_owner(std::move(c));
   total_ -= static_cast<std::uint32_t>(idle_.size());
   idle_.clear();
 }

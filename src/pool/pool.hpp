@@ -33,7 +33,7 @@ struct PoolSettings {
 };
 
 struct PoolStats {
-  std::uint32_t total = 0;    ///< open or being opened
+  std::uint32_t total = 0;  ///< open or being opened
   std::uint32_t idle = 0;
   std::uint32_t waiting = 0;  ///< sessions in the queue
   std::uint64_t waits = 0;    ///< checkouts that had to wait

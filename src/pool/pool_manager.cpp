@@ -17,12 +17,14 @@ Pool& PoolManager::pool_for(const PoolKey& key) {
 void PoolManager::set_settings(const PoolSettings& settings) {
   std::lock_guard lock(mutex_);
   settings_ = settings;
-  for (auto& [key, pool] : pools_) pool->set_settings(settings);
+  for (auto& [key, pool] : pools_)
+    pool->set_settings(settings);
 }
 
 void PoolManager::for_each(const std::function<void(Pool&)>& visit) {
   std::lock_guard lock(mutex_);
-  for (auto& [key, pool] : pools_) visit(*pool);
+  for (auto& [key, pool] : pools_)
+    visit(*pool);
 }
 
 }  // namespace pgw::pool

@@ -1,10 +1,11 @@
 #pragma once
 /// A logged-in connection to a PostgreSQL server, owned by exactly one session or pool at a time.
 
+#include <utility>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"

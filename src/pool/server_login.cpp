@@ -55,8 +55,8 @@ class ServerAuthenticator {
  private:
   LoginFailure missing(std::string_view method) const {
     return failure(LoginFailure::Kind::kAuth, sqlstate::kInvalidAuthorizationSpecification,
-                   "pgwarden cannot authenticate to server " + address_.describe() +
-                       " as user \"" + user_ + "\": the server asks for " + std::string(method) +
+                   "pgwarden cannot authenticate to server " + address_.describe() + " as user \"" +
+                       user_ + "\": the server asks for " + std::string(method) +
                        " and the passwords file holds no usable secret for it");
   }
 
@@ -86,7 +86,8 @@ Expected<void, LoginFailure> ServerAuthenticator::on_request(
   }
   if (const auto* sasl = std::get_if<AuthenticationSasl>(&message)) {
     bool offered = false;
-    for (auto mechanism : sasl->mechanisms) offered |= mechanism == "SCRAM-SHA-256";
+    for (auto mechanism : sasl->mechanisms)
+      offered |= mechanism == "SCRAM-SHA-256";
     if (!offered) return unexpected(missing("a SASL mechanism other than SCRAM-SHA-256"));
     auto& random = SecureRandom::instance();
     if (credentials_.password) {
@@ -102,7 +103,9 @@ Expected<void, LoginFailure> ServerAuthenticator::on_request(
     return {};
   }
   if (const auto* cont = std::get_if<AuthenticationSaslContinue>(&message)) {
-    if (!scram_) return unexpected(failure(LoginFailure::Kind::kProtocol, sqlstate::kProtocolViolation, "unexpected SASLContinue"));
+    if (!scram_)
+      return unexpected(failure(LoginFailure::Kind::kProtocol, sqlstate::kProtocolViolation,
+                                "unexpected SASLContinue"));
     auto final_message = scram_->on_server_first(as_string_view(cont->data));
     if (!final_message) {
       return unexpected(failure(LoginFailure::Kind::kAuth,
@@ -114,7 +117,9 @@ Expected<void, LoginFailure> ServerAuthenticator::on_request(
     return {};
   }
   if (const auto* fin = std::get_if<AuthenticationSaslFinal>(&message)) {
-    if (!scram_) return unexpected(failure(LoginFailure::Kind::kProtocol, sqlstate::kProtocolViolation, "unexpected SASLFinal"));
+    if (!scram_)
+      return unexpected(failure(LoginFailure::Kind::kProtocol, sqlstate::kProtocolViolation,
+                                "unexpected SASLFinal"));
     auto verified = scram_->on_server_final(as_string_view(fin->data));
     if (!verified) {
       return unexpected(failure(LoginFailure::Kind::kAuth,
@@ -139,10 +144,10 @@ net::awaitable<Expected<void, LoginFailure>> run_login(wire::MessageChannel& cha
   for (;;) {
     auto frame = co_await channel.read_message(kMaxLoginMessage);
     if (!frame) {
-      co_return unexpected(failure(LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
-                                   "server " + connection.address().describe() +
-                                       " closed the connection during login: " +
-                                       frame.error().message));
+      co_return unexpected(
+          failure(LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
+                  "server " + connection.address().describe() +
+                      " closed the connection during login: " + frame.error().message));
     }
     if (frame->type == 'E') {
       LoginFailure f = failure(LoginFailure::Kind::kServerError, "", "");
@@ -159,9 +164,9 @@ net::awaitable<Expected<void, LoginFailure>> run_login(wire::MessageChannel& cha
     }
     auto message = decode_backend(frame->type, frame->body);
     if (!message) {
-      co_return unexpected(failure(LoginFailure::Kind::kProtocol, sqlstate::kProtocolViolation,
-                                   "server " + connection.address().describe() + " sent " +
-                                       message.error().message));
+      co_return unexpected(failure(
+          LoginFailure::Kind::kProtocol, sqlstate::kProtocolViolation,
+          "server " + connection.address().describe() + " sent " + message.error().message));
     }
     if (frame->type == 'R') {
       Bytes reply;
@@ -170,9 +175,9 @@ net::awaitable<Expected<void, LoginFailure>> run_login(wire::MessageChannel& cha
       if (!reply.empty()) {
         auto sent = co_await channel.send(reply);
         if (!sent) {
-          co_return unexpected(failure(LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
-                                       "server " + connection.address().describe() +
-                                           " closed the connection during login"));
+          co_return unexpected(failure(
+              LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
+              "server " + connection.address().describe() + " closed the connection during login"));
         }
       }
     } else if (const auto* ps = std::get_if<ParameterStatus>(&*message)) {
@@ -203,7 +208,8 @@ net::awaitable<Expected<net::Socket, std::string>> connect_to(net::Executor exec
     auto results = co_await resolver.async_resolve(address.host, std::to_string(address.port),
                                                    net::use_awaitable_ec(ec));
     if (ec) co_return unexpected("cannot resolve \"" + address.host + "\": " + ec.message());
-    for (const auto& entry : results) endpoints.emplace_back(entry.endpoint());
+    for (const auto& entry : results)
+      endpoints.emplace_back(entry.endpoint());
   }
   std::string last_error = "no address";
   for (const auto& endpoint : endpoints) {
@@ -229,10 +235,9 @@ net::awaitable<Login> login_to_server(net::Executor executor, BackendAddress add
                                       LoginTimeouts timeouts) {
   auto socket = co_await connect_to(executor, address, timeouts.connect);
   if (!socket) {
-    co_return unexpected(failure(LoginFailure::Kind::kConnect,
-                                 sqlstate::kSqlclientUnableToEstablishSqlconnection,
-                                 "cannot connect to server " + address.describe() + ": " +
-                                     socket.error()));
+    co_return unexpected(
+        failure(LoginFailure::Kind::kConnect, sqlstate::kSqlclientUnableToEstablishSqlconnection,
+                "cannot connect to server " + address.describe() + ": " + socket.error()));
   }
   auto connection = std::make_unique<ServerConnection>(net::Stream(std::move(*socket)),
                                                        std::move(address), next_connection_id++);
@@ -242,7 +247,8 @@ net::awaitable<Login> login_to_server(net::Executor executor, BackendAddress add
   protocol::StartupMessage startup;
   startup.parameters.emplace_back("user", request.user);
   startup.parameters.emplace_back("database", request.database);
-  for (auto& parameter : request.parameters) startup.parameters.push_back(parameter);
+  for (auto& parameter : request.parameters)
+    startup.parameters.push_back(parameter);
   protocol::Bytes packet;
   protocol::encode(startup, packet);
 
@@ -250,9 +256,9 @@ net::awaitable<Login> login_to_server(net::Executor executor, BackendAddress add
   auto sent = co_await channel.send(packet);
   Expected<void, LoginFailure> result{};
   if (!sent) {
-    result = unexpected(failure(LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
-                                "server " + connection->address().describe() +
-                                    " closed the connection"));
+    result = unexpected(
+        failure(LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
+                "server " + connection->address().describe() + " closed the connection"));
   } else {
     ServerAuthenticator authenticator(credentials, connection->address(), request.user);
     result = co_await run_login(channel, *connection, authenticator);

@@ -2,11 +2,12 @@
 /// Opening a new connection to a PostgreSQL server: connect, startup packet, authentication as
 /// the server asks (trust, cleartext, md5, SCRAM-SHA-256), up to the first ReadyForQuery.
 
+#include <utility>
+
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "auth/scram.hpp"

@@ -31,8 +31,8 @@ std::optional<CancelTarget> CancelRegistry::find(std::int32_t process_id,
   auto it = entries_.find(process_id);
   if (it == entries_.end()) return std::nullopt;
   // Compare without an early exit so timing does not reveal how much of the secret matched.
-  auto diff = static_cast<std::uint32_t>(it->second.secret_key) ^
-              static_cast<std::uint32_t>(secret_key);
+  auto diff =
+      static_cast<std::uint32_t>(it->second.secret_key) ^ static_cast<std::uint32_t>(secret_key);
   if (diff != 0) return std::nullopt;
   return it->second.target;
 }

@@ -33,7 +33,8 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
 bool password_matches(const auth::UserSecret& secret, std::string_view user,
                       std::string_view password) {
   switch (secret.kind) {
-    case SecretKind::kPlain: return equal_constant_time(secret.text, password);
+    case SecretKind::kPlain:
+      return equal_constant_time(secret.text, password);
     case SecretKind::kMd5:
       return equal_constant_time(secret.text, auth::md5_password_secret(user, password));
     case SecretKind::kScramSha256: {
@@ -104,8 +105,12 @@ net::awaitable<bool> ClientSession::authenticate() {
   const auth::UserSecret* secret = auth_data->passwords.find(user_);
   bool ok = false;
   switch (rule->method) {
-    case auth::AuthMethod::kTrust: ok = true; break;
-    case auth::AuthMethod::kPassword: ok = co_await authenticate_cleartext(secret); break;
+    case auth::AuthMethod::kTrust:
+      ok = true;
+      break;
+    case auth::AuthMethod::kPassword:
+      ok = co_await authenticate_cleartext(secret);
+      break;
     case auth::AuthMethod::kMd5:
       // As in PostgreSQL, "md5" upgrades to SCRAM when the stored secret is a SCRAM one.
       if (secret != nullptr && secret->kind == SecretKind::kScramSha256) {
@@ -114,22 +119,25 @@ net::awaitable<bool> ClientSession::authenticate() {
         ok = co_await authenticate_md5(secret);
       }
       break;
-    case auth::AuthMethod::kScramSha256: ok = co_await authenticate_scram(secret); break;
+    case auth::AuthMethod::kScramSha256:
+      ok = co_await authenticate_scram(secret);
+      break;
     case auth::AuthMethod::kCert:
-      co_await send_error(protocol::Severity::kFatal,
-                          sqlstate::kInvalidAuthorizationSpecification,
+      co_await send_error(protocol::Severity::kFatal, sqlstate::kInvalidAuthorizationSpecification,
                           "certificate authentication needs an SSL connection (pg_hba.conf line " +
                               std::to_string(rule->line) + ")",
                           SessionEnd::kAuthFailed);
       co_return false;
-    case auth::AuthMethod::kReject: break;
+    case auth::AuthMethod::kReject:
+      break;
   }
   if (!ok) {
     if (end_) co_return false;  // the client left or broke the protocol
     context_.counters().auth_failures++;
-    logger()->warn("session {} from {}: password authentication failed for user \"{}\" ({} "
-                   "method, pg_hba.conf line {})",
-                   id_, peer_.to_string(), user_, auth::to_string(rule->method), rule->line);
+    logger()->warn(
+        "session {} from {}: password authentication failed for user \"{}\" ({} "
+        "method, pg_hba.conf line {})",
+        id_, peer_.to_string(), user_, auth::to_string(rule->method), rule->line);
     co_await send_error(protocol::Severity::kFatal, sqlstate::kInvalidPassword,
                         "password authentication failed for user \"" + user_ + "\"",
                         SessionEnd::kAuthFailed);
@@ -207,7 +215,8 @@ net::awaitable<bool> ClientSession::authenticate_scram(const auth::UserSecret* s
 
   auto mechanism_names = auth::ScramServerExchange::mechanisms(false);
   protocol::AuthenticationSasl offer;
-  for (const auto& name : mechanism_names) offer.mechanisms.push_back(name);
+  for (const auto& name : mechanism_names)
+    offer.mechanisms.push_back(name);
   protocol::Bytes bytes;
   protocol::encode(offer, bytes);
   if (!co_await send_to_client(bytes)) co_return false;

@@ -19,16 +19,26 @@ std::shared_ptr<spdlog::logger>& logger() {
 
 std::string_view to_string(SessionEnd end) {
   switch (end) {
-    case SessionEnd::kClientTerminate: return "client terminated";
-    case SessionEnd::kClientClosed: return "client closed the connection";
-    case SessionEnd::kCancelRequest: return "cancel request";
-    case SessionEnd::kStartupRejected: return "startup rejected";
-    case SessionEnd::kAuthFailed: return "authentication failed";
-    case SessionEnd::kAuthTimeout: return "authentication timeout";
-    case SessionEnd::kServerUnavailable: return "no server connection";
-    case SessionEnd::kServerClosed: return "server closed the connection";
-    case SessionEnd::kProtocolError: return "protocol error";
-    case SessionEnd::kShutdown: return "shutdown";
+    case SessionEnd::kClientTerminate:
+      return "client terminated";
+    case SessionEnd::kClientClosed:
+      return "client closed the connection";
+    case SessionEnd::kCancelRequest:
+      return "cancel request";
+    case SessionEnd::kStartupRejected:
+      return "startup rejected";
+    case SessionEnd::kAuthFailed:
+      return "authentication failed";
+    case SessionEnd::kAuthTimeout:
+      return "authentication timeout";
+    case SessionEnd::kServerUnavailable:
+      return "no server connection";
+    case SessionEnd::kServerClosed:
+      return "server closed the connection";
+    case SessionEnd::kProtocolError:
+      return "protocol error";
+    case SessionEnd::kShutdown:
+      return "shutdown";
   }
   return "unknown";
 }
@@ -89,9 +99,8 @@ net::awaitable<bool> ClientSession::send_to_client(std::span<const std::uint8_t>
   co_return !ec;
 }
 
-net::awaitable<void> ClientSession::send_error(protocol::Severity severity,
-                                               std::string_view state, std::string message,
-                                               SessionEnd end) {
+net::awaitable<void> ClientSession::send_error(protocol::Severity severity, std::string_view state,
+                                               std::string message, SessionEnd end) {
   if (!end_) {
     end_ = end;
     end_detail_ = message;

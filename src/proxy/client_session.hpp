@@ -21,8 +21,8 @@
 #include "pool/pool.hpp"
 #include "pool/server_login.hpp"
 #include "protocol/bytes.hpp"
-#include "protocol/framing.hpp"
 #include "protocol/error_fields.hpp"
+#include "protocol/framing.hpp"
 #include "protocol/startup.hpp"
 #include "proxy/cancel_registry.hpp"
 #include "proxy/session_settings.hpp"
@@ -35,14 +35,14 @@ struct RelayState;
 
 /// Why a session ended; printed in its log line.
 enum class SessionEnd {
-  kClientTerminate,   ///< Terminate message
-  kClientClosed,      ///< the client closed its socket
-  kCancelRequest,     ///< the connection only carried a CancelRequest
-  kStartupRejected,   ///< bad startup packet, or refused before authentication
+  kClientTerminate,  ///< Terminate message
+  kClientClosed,     ///< the client closed its socket
+  kCancelRequest,    ///< the connection only carried a CancelRequest
+  kStartupRejected,  ///< bad startup packet, or refused before authentication
   kAuthFailed,
   kAuthTimeout,
-  kServerUnavailable, ///< no server connection could be had (pool full, login failed)
-  kServerClosed,      ///< the server closed or broke the connection
+  kServerUnavailable,  ///< no server connection could be had (pool full, login failed)
+  kServerClosed,       ///< the server closed or broke the connection
   kProtocolError,
   kShutdown,
 };

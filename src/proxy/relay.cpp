@@ -47,11 +47,16 @@ struct ClientMessages {
   bool wants_body(char, std::uint32_t) const { return false; }
   ScanAction on_message(char type, std::uint32_t, std::span<const std::uint8_t>) {
     switch (type) {
-      case 'X': state.client_terminated = true; return ScanAction::kStopBefore;
+      case 'X':
+        state.client_terminated = true;
+        return ScanAction::kStopBefore;
       case 'Q':
       case 'S':
-      case 'F': ++state.outstanding; break;
-      default: break;
+      case 'F':
+        ++state.outstanding;
+        break;
+      default:
+        break;
     }
     return ScanAction::kContinue;
   }
@@ -102,8 +107,8 @@ net::awaitable<void> ClientSession::relay() {
     }
   } else if (state.client_protocol_error != nullptr) {
     context_.counters().protocol_errors++;
-    logger()->warn("session {} from {}: invalid message from client: {}", id_,
-                   peer_.to_string(), state.client_protocol_error);
+    logger()->warn("session {} from {}: invalid message from client: {}", id_, peer_.to_string(),
+                   state.client_protocol_error);
     if (at_boundary) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kProtocolViolation,
                           std::string("invalid message: ") + state.client_protocol_error,
@@ -115,8 +120,7 @@ net::awaitable<void> ClientSession::relay() {
     if (state.server_protocol_error != nullptr) end_detail_ = state.server_protocol_error;
     if (at_boundary && !state.client_gone) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kConnectionFailure,
-                          "server closed the connection unexpectedly",
-                          SessionEnd::kServerClosed);
+                          "server closed the connection unexpectedly", SessionEnd::kServerClosed);
     }
   } else if (!end_) {
     end_ = state.client_terminated ? SessionEnd::kClientTerminate : SessionEnd::kClientClosed;
@@ -133,8 +137,8 @@ net::awaitable<void> ClientSession::pump_client_to_server(RelayState& state) {
     if (!client_buffer_.empty()) {
       auto outcome = state.client_scanner.scan(client_buffer_.data(), visitor);
       if (outcome.forwardable > 0) {
-        auto ec = co_await server_->stream().write_all(
-            client_buffer_.data().first(outcome.forwardable));
+        auto ec =
+            co_await server_->stream().write_all(client_buffer_.data().first(outcome.forwardable));
         if (ec) {
           state.server_gone = true;
           co_return;

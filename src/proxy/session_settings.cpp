@@ -94,7 +94,8 @@ Result<Settings> settings_from_startup(const protocol::StartupMessage& startup) 
     if (name == "options") {
       auto switches = parse_options_switches(value);
       if (!switches) return unexpected(switches.error());
-      for (auto& s : *switches) settings.push_back(std::move(s));
+      for (auto& s : *switches)
+        settings.push_back(std::move(s));
       continue;
     }
     if (!is_valid_setting_name(name)) {

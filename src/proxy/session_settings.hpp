@@ -5,9 +5,10 @@
 /// server's defaults; each client's settings are then applied on checkout, skipping those the
 /// server already reports with the same value.
 
+#include <utility>
+
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "common/result.hpp"

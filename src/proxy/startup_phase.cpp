@@ -17,8 +17,7 @@ std::shared_ptr<spdlog::logger>& logger() {
 }
 
 bool is_true_setting(std::string_view value) {
-  return value == "true" || value == "on" || value == "yes" || value == "1" ||
-         value == "database";
+  return value == "true" || value == "on" || value == "yes" || value == "1" || value == "database";
 }
 
 }  // namespace
@@ -61,8 +60,8 @@ net::awaitable<bool> ClientSession::read_startup() {
       // encrypted channel (CVE-2021-23214); PostgreSQL refuses them the same way.
       if (answered || channel.unread_bytes() > 0) {
         context_.counters().protocol_errors++;
-        std::string message = answered ? "duplicate " + what
-                                       : "received unencrypted data after " + what;
+        std::string message =
+            answered ? "duplicate " + what : "received unencrypted data after " + what;
         logger()->warn("session {} from {}: {}", id_, peer_.to_string(), message);
         co_await send_error(protocol::Severity::kFatal, sqlstate::kProtocolViolation, message,
                             SessionEnd::kProtocolError);

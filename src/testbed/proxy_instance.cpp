@@ -1,14 +1,14 @@
 #include "testbed/proxy_instance.hpp"
 
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <csignal>
-#include <filesystem>
-#include <thread>
 
 #include "testbed/config_text.hpp"
 #include "testbed/files.hpp"
@@ -60,17 +60,16 @@ std::string proxy_config_text(LocalCluster& cluster, const ProxySettings& settin
   for (const auto& a : settings.listen_addresses) {
     addresses += (addresses.empty() ? "" : ", ") + toml_string(a);
   }
-  std::string text = "# Written by the pgwarden test bed.\nworkers = " +
-                     std::to_string(settings.workers) + "\n" + section_extra(settings, "") +
-                     "\n[listen]\naddresses = [" + addresses + "]\nport = " +
-                     std::to_string(port) + "\nunix_socket_dir = " +
-                     toml_string(settings.unix_socket ? dir : "") + "\n" +
-                     section_extra(settings, "listen") +
-                     "\n[auth]\nhba_file = \"pg_hba.conf\"\npasswords_file = \"passwords\"\n" +
-                     section_extra(settings, "auth") + "\n[pool]\n" +
-                     section_extra(settings, "pool") + "\n[limits]\n" +
-                     section_extra(settings, "limits") + "\n[log]\nlevel = " +
-                     toml_string(settings.log_level) + "\n" + section_extra(settings, "log");
+  std::string text =
+      "# Written by the pgwarden test bed.\nworkers = " + std::to_string(settings.workers) + "\n" +
+      section_extra(settings, "") + "\n[listen]\naddresses = [" + addresses +
+      "]\nport = " + std::to_string(port) +
+      "\nunix_socket_dir = " + toml_string(settings.unix_socket ? dir : "") + "\n" +
+      section_extra(settings, "listen") +
+      "\n[auth]\nhba_file = \"pg_hba.conf\"\npasswords_file = \"passwords\"\n" +
+      section_extra(settings, "auth") + "\n[pool]\n" + section_extra(settings, "pool") +
+      "\n[limits]\n" + section_extra(settings, "limits") +
+      "\n[log]\nlevel = " + toml_string(settings.log_level) + "\n" + section_extra(settings, "log");
   const auto& primary = cluster.primary();
   text += "\n[[backends]]\nname = " + toml_string(primary.name()) +
           "\nhost = \"127.0.0.1\"\nport = " + std::to_string(primary.port()) + "\n";
@@ -106,11 +105,12 @@ Result<std::unique_ptr<ProxyInstance>> ProxyInstance::start(LocalCluster& cluste
                                     sql_literal(cluster.app_user()));
   if (!secret) return fail("cannot read the app user's secret: " + secret.error().message);
   std::string passwords = "\"" + cluster.app_user() + "\" \"" + *secret + "\"\n";
-  for (const auto& line : settings.extra_password_lines) passwords += line + "\n";
+  for (const auto& line : settings.extra_password_lines)
+    passwords += line + "\n";
 
   const auto& dir = proxy->dir_;
-  auto written = write_file(dir + "/pgwarden.toml", proxy_config_text(cluster, settings, dir, port),
-                            self);
+  auto written =
+      write_file(dir + "/pgwarden.toml", proxy_config_text(cluster, settings, dir, port), self);
   if (written) {
     written = write_file(dir + "/pg_hba.conf",
                          settings.hba.empty() ? std::string(kDefaultHba) : settings.hba, self);
@@ -133,8 +133,8 @@ Result<std::unique_ptr<ProxyInstance>> ProxyInstance::start(LocalCluster& cluste
       return fail("pgwarden exited at start:\n" + read_tail(proxy->log_path(), 4096));
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      return fail("pgwarden did not accept connections within " +
-                  std::to_string(timeout.count()) + " ms:\n" + read_tail(proxy->log_path(), 4096));
+      return fail("pgwarden did not accept connections within " + std::to_string(timeout.count()) +
+                  " ms:\n" + read_tail(proxy->log_path(), 4096));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -168,9 +168,13 @@ std::string ProxyInstance::conninfo(const std::string& user, const std::string& 
          " connect_timeout=10 " + extra;
 }
 
-bool ProxyInstance::alive() const { return process_alive(pid_); }
+bool ProxyInstance::alive() const {
+  return process_alive(pid_);
+}
 
-bool ProxyInstance::signal(int sig) const { return send_signal(pid_, sig); }
+bool ProxyInstance::signal(int sig) const {
+  return send_signal(pid_, sig);
+}
 
 bool ProxyInstance::wait_exit(std::chrono::milliseconds timeout) {
   return wait_for_exit(pid_, timeout);

@@ -38,10 +38,9 @@ class ProxyInstance {
  public:
   /// Writes the files and starts the proxy; fails with the tail of its log if it does not
   /// accept connections within `timeout`.
-  static Result<std::unique_ptr<ProxyInstance>> start(LocalCluster& cluster,
-                                                      ProxySettings settings,
-                                                      std::chrono::milliseconds timeout =
-                                                          std::chrono::seconds(20));
+  static Result<std::unique_ptr<ProxyInstance>> start(
+      LocalCluster& cluster, ProxySettings settings,
+      std::chrono::milliseconds timeout = std::chrono::seconds(20));
   /// Unless `keep`: SIGINT, then SIGKILL if it lingers; removes a temporary directory.
   ~ProxyInstance();
 

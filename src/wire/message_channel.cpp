@@ -8,7 +8,8 @@ ChannelError io_error(const net::error_code& ec) {
       ec == net::asio::error::broken_pipe) {
     return {ChannelError::Kind::kClosed, "connection closed"};
   }
-  if (ec == net::asio::error::operation_aborted) return {ChannelError::Kind::kCancelled, "cancelled"};
+  if (ec == net::asio::error::operation_aborted)
+    return {ChannelError::Kind::kCancelled, "cancelled"};
   return {ChannelError::Kind::kIo, ec.message()};
 }
 
@@ -44,11 +45,9 @@ net::awaitable<Expected<protocol::Frame, ChannelError>> MessageChannel::read_mes
 
 net::awaitable<Expected<protocol::Frame, ChannelError>> MessageChannel::read_startup_packet(
     std::size_t max_packet) {
-  return read_frame(
-      [](protocol::ByteView in, std::size_t limit) {
-        return protocol::next_startup_frame(in, limit);
-      },
-      max_packet);
+  return read_frame([](protocol::ByteView in,
+                       std::size_t limit) { return protocol::next_startup_frame(in, limit); },
+                    max_packet);
 }
 
 net::awaitable<Expected<void, ChannelError>> MessageChannel::send(

@@ -21,8 +21,8 @@ std::string QueryResult::value() const {
 QueryResult to_query_result(PGresult* result) {
   QueryResult out;
   auto status = PQresultStatus(result);
-  out.ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ||
-           status == PGRES_EMPTY_QUERY || status == PGRES_COPY_IN || status == PGRES_COPY_OUT;
+  out.ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY ||
+           status == PGRES_COPY_IN || status == PGRES_COPY_OUT;
   if (!out.ok) {
     if (const char* s = PQresultErrorField(result, PG_DIAG_SQLSTATE)) out.sqlstate = s;
     if (const char* m = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)) {
@@ -58,9 +58,13 @@ PgConnection::~PgConnection() {
   if (conn_ != nullptr) PQfinish(conn_);
 }
 
-bool PgConnection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool PgConnection::ok() const {
+  return PQstatus(conn_) == CONNECTION_OK;
+}
 
-std::string PgConnection::error() const { return PQerrorMessage(conn_); }
+std::string PgConnection::error() const {
+  return PQerrorMessage(conn_);
+}
 
 QueryResult PgConnection::exec(const std::string& sql) {
   return to_query_result(PQexec(conn_, sql.c_str()));
@@ -77,12 +81,14 @@ QueryResult PgConnection::exec_params(const std::string& sql,
     lengths.push_back(p ? static_cast<int>(p->size()) : 0);
     formats.push_back(binary_params ? 1 : 0);
   }
-  return to_query_result(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()),
-                                      nullptr, values.data(), lengths.data(), formats.data(),
+  return to_query_result(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                                      values.data(), lengths.data(), formats.data(),
                                       binary_result ? 1 : 0));
 }
 
-int PgConnection::backend_pid() { return std::stoi(exec("SELECT pg_backend_pid()").value()); }
+int PgConnection::backend_pid() {
+  return std::stoi(exec("SELECT pg_backend_pid()").value());
+}
 
 CommandOutput run_command(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& env,

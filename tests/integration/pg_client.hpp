@@ -2,13 +2,13 @@
 // libpq helpers for integration tests: a connection that closes itself, and results that say
 // what failed (SQLSTATE and message) so assertions print something useful.
 
-#include <libpq-fe.h>
-
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <libpq-fe.h>
 
 namespace pgw::testing {
 
@@ -41,7 +41,8 @@ class PgConnection {
 
   QueryResult exec(const std::string& sql);
   /// Text parameters; binary_result asks for binary results.
-  QueryResult exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params,
+  QueryResult exec_params(const std::string& sql,
+                          const std::vector<std::optional<std::string>>& params,
                           bool binary_params = false, bool binary_result = false);
   int backend_pid();
 

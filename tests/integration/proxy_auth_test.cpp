@@ -44,11 +44,9 @@ TEST_F(ProxyAuth, WrongPasswordIs28P01) {
   std::string message;
   EXPECT_EQ(login(cluster_->app_user(), "not the password", &message), "28P01");
   EXPECT_EQ(message, "password authentication failed for user \"" + cluster_->app_user() + "\"");
-  PgConnection conn(app_conninfo().replace(app_conninfo().find("password="), 9,
-                                           "password=x"));
+  PgConnection conn(app_conninfo().replace(app_conninfo().find("password="), 9, "password=x"));
   EXPECT_FALSE(conn.ok());
-  EXPECT_NE(conn.error().find("password authentication failed"), std::string::npos)
-      << conn.error();
+  EXPECT_NE(conn.error().find("password authentication failed"), std::string::npos) << conn.error();
 }
 
 TEST_F(ProxyAuth, UnknownUserAndEmptyPasswordFailLikeAWrongPassword) {
@@ -91,17 +89,18 @@ TEST_F(ProxyAuth, RejectRuleIs28000WithPostgresWording) {
   start_with_hba("host all plain_user 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 trust\n");
   std::string message;
   EXPECT_EQ(login("plain_user", "plain secret", &message), "28000");
-  EXPECT_EQ(message, "pg_hba.conf rejects connection for host \"127.0.0.1\", user \"plain_user\", "
-                     "database \"" + cluster_->app_database() + "\", no encryption");
+  EXPECT_EQ(message,
+            "pg_hba.conf rejects connection for host \"127.0.0.1\", user \"plain_user\", "
+            "database \"" +
+                cluster_->app_database() + "\", no encryption");
 }
 
 TEST_F(ProxyAuth, NoMatchingRuleIs28000NamingHostUserAndDatabase) {
   start_with_hba("host all somebody_else 127.0.0.1/32 trust\n");
   std::string message;
   EXPECT_EQ(login(cluster_->app_user(), cluster_->app_password(), &message), "28000");
-  EXPECT_EQ(message, "no pg_hba.conf entry for host \"127.0.0.1\", user \"" +
-                         cluster_->app_user() + "\", database \"" + cluster_->app_database() +
-                         "\", no encryption");
+  EXPECT_EQ(message, "no pg_hba.conf entry for host \"127.0.0.1\", user \"" + cluster_->app_user() +
+                         "\", database \"" + cluster_->app_database() + "\", no encryption");
 }
 
 TEST_F(ProxyAuth, FirstMatchingRuleWins) {
@@ -111,11 +110,10 @@ TEST_F(ProxyAuth, FirstMatchingRuleWins) {
 
 TEST_F(ProxyAuth, LocalRuleAppliesToTheUnixSocket) {
   start_with_hba("local all all scram-sha-256\nhost all all 127.0.0.1/32 reject\n");
-  auto client = RawClient::connect_unix(proxy_->dir() + "/.s.PGSQL." +
-                                        std::to_string(proxy_->port()));
+  auto client =
+      RawClient::connect_unix(proxy_->dir() + "/.s.PGSQL." + std::to_string(proxy_->port()));
   ASSERT_TRUE(client);
-  EXPECT_EQ(client->login(cluster_->app_user(), cluster_->app_database(),
-                          cluster_->app_password()),
+  EXPECT_EQ(client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password()),
             "");
   EXPECT_EQ(login(cluster_->app_user(), cluster_->app_password()), "28000");
 }
@@ -125,9 +123,9 @@ TEST_F(ProxyAuth, ServerRefusalIsRelayed) {
   auto client = RawClient::connect_tcp(proxy_->port());
   ASSERT_TRUE(client);
   std::string message;
-  EXPECT_EQ(client->login(cluster_->app_user(), "no_such_database", cluster_->app_password(),
-                          &message),
-            "3D000");
+  EXPECT_EQ(
+      client->login(cluster_->app_user(), "no_such_database", cluster_->app_password(), &message),
+      "3D000");
   EXPECT_EQ(message, "database \"no_such_database\" does not exist");
 }
 

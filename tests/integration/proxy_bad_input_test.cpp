@@ -16,22 +16,33 @@ class ProxyBadInput : public ProxyFixture {
   static void SetUpTestSuite() {
     ProxyFixture::SetUpTestSuite();
     auto init = run_command({pg_bin("pgbench"), "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-p",
-                             std::to_string(cluster_->primary().port()), "-U",
-                             cluster_->app_user(), cluster_->app_database()},
+                             std::to_string(cluster_->primary().port()), "-U", cluster_->app_user(),
+                             cluster_->app_database()},
                             {{"PGPASSWORD", cluster_->app_password()}});
     ASSERT_EQ(init.exit_code, 0) << init.output;
   }
 
   void SetUp() override {
-    start_proxy({.settings = {{"limits", "authentication_timeout = \"1s\"\n"
-                                         "max_message_size = \"1MB\""},
+    start_proxy({.settings = {{"limits",
+                               "authentication_timeout = \"1s\"\n"
+                               "max_message_size = \"1MB\""},
                               {"pool", "pool_size = 8"}}});
-    std::vector<std::string> argv = {pg_bin("pgbench"), "-n", "-S", "-c", "4", "-T", "2",
-                                     "-h", "127.0.0.1", "-p", std::to_string(proxy_->port()),
-                                     "-U", cluster_->app_user(), cluster_->app_database()};
-    bench_ = std::async(std::launch::async, [argv, env = client_env()] {
-      return run_command(argv, env);
-    });
+    std::vector<std::string> argv = {pg_bin("pgbench"),
+                                     "-n",
+                                     "-S",
+                                     "-c",
+                                     "4",
+                                     "-T",
+                                     "2",
+                                     "-h",
+                                     "127.0.0.1",
+                                     "-p",
+                                     std::to_string(proxy_->port()),
+                                     "-U",
+                                     cluster_->app_user(),
+                                     cluster_->app_database()};
+    bench_ = std::async(std::launch::async,
+                        [argv, env = client_env()] { return run_command(argv, env); });
   }
 
   /// After the bad input: the concurrent pgbench finished cleanly and the log has `needle`.
@@ -108,7 +119,8 @@ TEST_F(ProxyBadInput, RandomGarbage) {
     auto client = RawClient::connect_tcp(proxy_->port());
     ASSERT_TRUE(client);
     protocol::Bytes garbage(1 + rng() % 300);
-    for (auto& b : garbage) b = static_cast<std::uint8_t>(rng());
+    for (auto& b : garbage)
+      b = static_cast<std::uint8_t>(rng());
     client->send(garbage);
     auto result = answer(*client);
     EXPECT_TRUE(result == "08P01" || result == "<closed>" || result == "<timeout>") << result;
@@ -122,8 +134,7 @@ TEST_F(ProxyBadInput, RandomGarbage) {
 TEST_F(ProxyBadInput, NegativeMessageLengthAfterLogin) {
   auto client = RawClient::connect_tcp(proxy_->port());
   ASSERT_TRUE(client);
-  ASSERT_EQ(client->login(cluster_->app_user(), cluster_->app_database(),
-                          cluster_->app_password()),
+  ASSERT_EQ(client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password()),
             "");
   protocol::Bytes message = {'Q'};
   auto length = be32(0xFFFFFFF0u);
@@ -136,8 +147,7 @@ TEST_F(ProxyBadInput, NegativeMessageLengthAfterLogin) {
 TEST_F(ProxyBadInput, MessageAboveTheConfiguredMaximum) {
   auto client = RawClient::connect_tcp(proxy_->port());
   ASSERT_TRUE(client);
-  ASSERT_EQ(client->login(cluster_->app_user(), cluster_->app_database(),
-                          cluster_->app_password()),
+  ASSERT_EQ(client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password()),
             "");
   protocol::Bytes message = {'Q'};
   auto length = be32(2 * 1024 * 1024);
@@ -184,8 +194,7 @@ TEST_F(ProxyBadInput, SslAndGssRequestsAreAnsweredNo) {
   protocol::encode(protocol::SslRequest{}, ssl);
   client->send(ssl);
   EXPECT_EQ(client->read_byte(), 'N');
-  EXPECT_EQ(client->login(cluster_->app_user(), cluster_->app_database(),
-                          cluster_->app_password()),
+  EXPECT_EQ(client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password()),
             "");
   expect_others_unaffected_and_logged("");
 }

@@ -1,14 +1,14 @@
 #pragma once
 // A PostgreSQL primary shared by the tests of a suite, and a fresh pgwarden per test.
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "pg_client.hpp"
 #include "testbed/local_cluster.hpp"

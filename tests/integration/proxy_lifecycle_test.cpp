@@ -1,11 +1,11 @@
 // The proxy process: reload on SIGHUP, drain on SIGTERM, stop on SIGINT, check-config and
 // passwd subcommands.
 
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include <csignal>
 #include <fstream>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "common/process.hpp"
 #include "proxy_fixture.hpp"
@@ -19,8 +19,7 @@ class ProxyLifecycle : public ProxyFixture {
   std::string login_sqlstate() {
     auto client = RawClient::connect_tcp(proxy_->port());
     if (!client) return "<refused>";
-    return client->login(cluster_->app_user(), cluster_->app_database(),
-                         cluster_->app_password());
+    return client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password());
   }
   static void write(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::trunc) << text;
@@ -42,9 +41,9 @@ TEST_F(ProxyLifecycle, ABrokenFileOnReloadKeepsThePreviousRules) {
   start_proxy();
   write(proxy_->hba_path(), "host all all 127.0.0.1/32 kerberos-please\n");
   ASSERT_TRUE(proxy_->signal(SIGHUP));
-  EXPECT_TRUE(wait_until(
-      [&] { return proxy_->log_text().find("reload failed") != std::string::npos; },
-      std::chrono::seconds(5)));
+  EXPECT_TRUE(
+      wait_until([&] { return proxy_->log_text().find("reload failed") != std::string::npos; },
+                 std::chrono::seconds(5)));
   EXPECT_NE(proxy_->log_text().find("pg_hba.conf:1"), std::string::npos) << proxy_->log_text();
   EXPECT_EQ(login_sqlstate(), "");
 }
@@ -65,8 +64,7 @@ TEST_F(ProxyLifecycle, SigtermStopsAcceptingAndWaitsForSessions) {
 TEST_F(ProxyLifecycle, SigtermEndsLingeringSessionsAfterTheShutdownTimeout) {
   start_proxy({.settings = {{"limits", "shutdown_timeout = \"500ms\""}}});
   auto client = RawClient::connect_tcp(proxy_->port());
-  ASSERT_EQ(client->login(cluster_->app_user(), cluster_->app_database(),
-                          cluster_->app_password()),
+  ASSERT_EQ(client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password()),
             "");
   auto started = std::chrono::steady_clock::now();
   ASSERT_TRUE(proxy_->signal(SIGTERM));
@@ -78,8 +76,7 @@ TEST_F(ProxyLifecycle, SigtermEndsLingeringSessionsAfterTheShutdownTimeout) {
 TEST_F(ProxyLifecycle, SigintEndsSessionsAtOnce) {
   start_proxy({.settings = {{"limits", "shutdown_timeout = \"30s\""}}});
   auto client = RawClient::connect_tcp(proxy_->port());
-  ASSERT_EQ(client->login(cluster_->app_user(), cluster_->app_database(),
-                          cluster_->app_password()),
+  ASSERT_EQ(client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password()),
             "");
   auto started = std::chrono::steady_clock::now();
   ASSERT_TRUE(proxy_->signal(SIGINT));
@@ -139,14 +136,16 @@ TEST_F(ProxyLifecycle, PasswdWritesASecretThatWorksEndToEnd) {
   auto start = text.find("SCRAM", at);
   std::string secret = text.substr(start, text.find('"', start) - start);
   // The same secret on the server: no plain-text password stored anywhere.
-  ASSERT_TRUE(cluster_->primary().execute("DROP ROLE IF EXISTS rotated_user; CREATE ROLE "
-                                          "rotated_user LOGIN PASSWORD '" + secret + "'"));
+  ASSERT_TRUE(
+      cluster_->primary().execute("DROP ROLE IF EXISTS rotated_user; CREATE ROLE "
+                                  "rotated_user LOGIN PASSWORD '" +
+                                  secret + "'"));
   ASSERT_TRUE(proxy_->signal(SIGHUP));
   EXPECT_TRUE(wait_until(
       [&] {
         auto client = RawClient::connect_tcp(proxy_->port());
-        return client && client->login("rotated_user", cluster_->app_database(),
-                                       "n3w-s3cret") == "";
+        return client &&
+               client->login("rotated_user", cluster_->app_database(), "n3w-s3cret") == "";
       },
       std::chrono::seconds(5)));
 }

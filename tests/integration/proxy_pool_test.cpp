@@ -71,8 +71,7 @@ TEST_F(ProxyPool, AClientLeavingInsideATransactionDoesNotPoisonThePool) {
   PgConnection conn(app_conninfo());
   ASSERT_TRUE(conn.ok()) << conn.error();
   EXPECT_NE(conn.backend_pid(), first_pid);
-  EXPECT_EQ(conn.exec("SELECT count(*) FROM pg_tables WHERE tablename = 'never_committed'")
-                .value(),
+  EXPECT_EQ(conn.exec("SELECT count(*) FROM pg_tables WHERE tablename = 'never_committed'").value(),
             "0");
   EXPECT_EQ(conn.exec("SHOW transaction_isolation").value(), "read committed");
 }
@@ -85,8 +84,8 @@ TEST_F(ProxyPool, AFullPoolAnswers53300AfterTheWaitTimeout) {
   ASSERT_TRUE(client);
   std::string message;
   auto started = std::chrono::steady_clock::now();
-  EXPECT_EQ(client->login(cluster_->app_user(), cluster_->app_database(),
-                          cluster_->app_password(), &message),
+  EXPECT_EQ(client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password(),
+                          &message),
             "53300");
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(250));
   EXPECT_NE(message.find("pool_size 1"), std::string::npos) << message;
@@ -116,8 +115,8 @@ TEST_F(ProxyPool, TooManyClientsIs53300) {
   auto client = RawClient::connect_tcp(proxy_->port());
   ASSERT_TRUE(client);
   std::string message;
-  EXPECT_EQ(client->login(cluster_->app_user(), cluster_->app_database(),
-                          cluster_->app_password(), &message),
+  EXPECT_EQ(client->login(cluster_->app_user(), cluster_->app_database(), cluster_->app_password(),
+                          &message),
             "53300");
   EXPECT_NE(message.find("too many clients"), std::string::npos) << message;
 }

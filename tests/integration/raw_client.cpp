@@ -1,13 +1,13 @@
 #include "raw_client.hpp"
 
+#include <cstring>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <cstring>
 
 #include "auth/md5.hpp"
 #include "auth/scram.hpp"
@@ -45,7 +45,9 @@ std::unique_ptr<RawClient> RawClient::connect_unix(const std::string& path) {
   return std::unique_ptr<RawClient>(new RawClient(fd));
 }
 
-RawClient::~RawClient() { ::close(fd_); }
+RawClient::~RawClient() {
+  ::close(fd_);
+}
 
 bool RawClient::send(const protocol::Bytes& bytes) {
   std::size_t done = 0;
@@ -65,7 +67,8 @@ bool RawClient::send_startup(const std::string& user, const std::string& databas
                              const std::vector<std::pair<std::string, std::string>>& extra) {
   protocol::StartupMessage startup;
   startup.parameters = {{"user", user}, {"database", database}};
-  for (const auto& p : extra) startup.parameters.push_back(p);
+  for (const auto& p : extra)
+    startup.parameters.push_back(p);
   protocol::Bytes bytes;
   protocol::encode(startup, bytes);
   return send(bytes);

@@ -31,10 +31,10 @@ class RawClient {
                     const std::vector<std::pair<std::string, std::string>>& extra = {});
 
   /// The next typed message, or nullopt on timeout or EOF (see eof()).
-  std::optional<RawMessage> read_message(std::chrono::milliseconds timeout =
-                                             std::chrono::seconds(10));
-  std::optional<std::uint8_t> read_byte(std::chrono::milliseconds timeout =
-                                            std::chrono::seconds(10));
+  std::optional<RawMessage> read_message(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<std::uint8_t> read_byte(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Waits until the peer closes the connection (true) or the timeout passes (false); bytes
   /// that arrive meanwhile are discarded.
   bool wait_closed(std::chrono::milliseconds timeout);
@@ -42,9 +42,8 @@ class RawClient {
 
   /// Reads messages until an ErrorResponse (returns its SQLSTATE) or ReadyForQuery (returns
   /// "") or EOF/timeout (returns "<closed>" / "<timeout>").
-  std::string read_until_ready_or_error(std::string* message = nullptr,
-                                        std::chrono::milliseconds timeout =
-                                            std::chrono::seconds(10));
+  std::string read_until_ready_or_error(
+      std::string* message = nullptr, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Full login with a SCRAM or cleartext/md5 password; "" on success, else the SQLSTATE.
   std::string login(const std::string& user, const std::string& database,
                     const std::string& password, std::string* message = nullptr);
