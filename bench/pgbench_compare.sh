@@ -105,6 +105,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 work=""
 sandbox_dir=""
+setup_pid=""
 pgbench_pid=""
 declare -A proxy_pid=()
 cleanup_done=0
@@ -136,14 +137,21 @@ cleanup() {
       stop_pid "${proxy_pid[$name]}" INT
     fi
   done
+  [[ -n $setup_pid ]] && wait "$setup_pid" 2>/dev/null
   if [[ -n $sandbox_dir && -e $sandbox_dir ]]; then
     "$pgwarden" sandbox down --dir "$sandbox_dir" >/dev/null 2>&1 ||
       echo "pgbench_compare: 'pgwarden sandbox down --dir $sandbox_dir' failed" >&2
   fi
   if [[ -n $work && -d $work ]]; then
     if [[ -n $logs_dir ]]; then
+      # The pgbench outputs, the runs' CSV, the proxies' logs and configurations; not the
+      # passwords files.
       mkdir -p "$logs_dir"
-      cp -r "$work/runs" "$work/proxies" "$logs_dir/" 2>/dev/null || true
+      cp -r "$work/runs" "$logs_dir/" 2>/dev/null || true
+      (cd "$work" && find proxies -name '*.log' -o -name '*.toml' -o -name '*.ini' -o -name 'pg_hba.conf') |
+        while read -r file; do
+          mkdir -p "$logs_dir/$(dirname "$file")" && cp "$work/$file" "$logs_dir/$file"
+        done
       echo "logs copied to $logs_dir" >&2
     fi
     rm -rf "$work"
@@ -215,8 +223,13 @@ mkdir -p "$work/runs" "$work/proxies"
 sandbox_dir=$work/sandbox
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average before: $load_before"
 echo "== creating the primary (pgwarden sandbox up --standbys 0) in $sandbox_dir"
+# In the background, so that it ignores Ctrl-C: interrupted, it would leave its initdb template
+# behind; cleanup() lets it finish and then takes the sandbox down.
 "$pgwarden" sandbox up --standbys 0 --dir "$sandbox_dir" --port "$(free_port)" \
-  >"$work/sandbox.out" 2>&1 || die "sandbox up failed: $(cat "$work/sandbox.out")"
+  >"$work/sandbox.out" 2>&1 &
+setup_pid=$!
+wait "$setup_pid" || die "sandbox up failed: $(cat "$work/sandbox.out")"
+setup_pid=""
 
 os_user=$(manifest_value os_user)
 app_user=$(manifest_value app_user)
@@ -232,7 +245,9 @@ connections=$((max_clients * ${#selected_targets[@]} + 20))
 ((connections < 200)) && connections=200
 superuser_sql -d postgres -c "ALTER SYSTEM SET max_connections = $connections" \
   -c "ALTER SYSTEM SET shared_buffers = '256MB'"
-runuser -u "$os_user" -- "$pg_bin/pg_ctl" restart -D "$node_dir/data" -m fast -w -t 60 \
+as_os_user=()
+((EUID == 0)) && as_os_user=(runuser -u "$os_user" --)
+"${as_os_user[@]}" "$pg_bin/pg_ctl" restart -D "$node_dir/data" -m fast -w -t 60 \
   -l "$node_dir/postgres.log" >/dev/null || die "restarting PostgreSQL failed"
 
 export PGPASSWORD=$app_password

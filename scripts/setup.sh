@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build ccache clang clang-format clang-tidy libclang-rt-14-dev pkg-config
   # libraries
   libboost-dev libssl-dev libpg-query-dev libtomlplusplus-dev nlohmann-json3-dev
-  libspdlog-dev libcli11-dev
+  libspdlog-dev libcli11-dev libprotobuf-c-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev libpq-dev postgresql-15 postgresql-client-15
   procps iproute2 iputils-arping nftables etcd-server etcd-client openssl

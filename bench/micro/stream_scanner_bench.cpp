@@ -93,7 +93,7 @@ void append_result(Bytes& out) {
 }
 
 /// The server's answer to client_simple(): RowDescription, DataRow, CommandComplete,
-/// ReadyForQuery (84 bytes).
+/// ReadyForQuery (70 bytes).
 Bytes server_simple() {
   Bytes out;
   append_result(out);
@@ -140,8 +140,8 @@ void BM_ScanServerPreparedResponse(benchmark::State& state) {
 }
 BENCHMARK(BM_ScanServerPreparedResponse);
 
-/// The same response arriving in two reads cut just after the DataRow's header: the first scan
-/// forwards the partial DataRow and remembers how many of its bytes are still to come, the
+/// The same response arriving in two reads cut inside the DataRow, just after its header: the first
+/// scan forwards the partial DataRow and remembers how many of its bytes are still to come, the
 /// second scan skips them and reads the rest. Includes the relay-like buffer bookkeeping.
 void BM_ScanServerResponseSplit(benchmark::State& state) {
   const Bytes input = server_simple();

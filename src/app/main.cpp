@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "app/version.hpp"
+#include "cli/ctl.hpp"
 
 int main(int argc, char** argv) {
   using namespace pgw::app;
@@ -45,7 +46,23 @@ int main(int argc, char** argv) {
     sub->add_option("-d,--dir", sandbox.dir, "sandbox directory")->capture_default_str();
   }
 
-  CLI11_PARSE(cli, argc, argv);
+  pgw::cli::CtlOptions ctl_options;
+  auto* ctl = cli.add_subcommand("ctl", "ask a running pgwarden, through its admin HTTP API");
+  ctl->require_subcommand(1);
+  ctl->fallthrough();  // `ctl nodes --json` as well as `ctl --json nodes`
+  ctl->add_option("--admin", ctl_options.admin, "admin API address, HOST:PORT ([admin] listen)")
+      ->envname("PGWARDEN_ADMIN")
+      ->capture_default_str();
+  ctl->add_flag("--json", ctl_options.json, "print the API's JSON instead of a table");
+  auto* ctl_nodes = ctl->add_subcommand("nodes", "the backends, like SHOW POOL_NODES");
+  auto* ctl_version = ctl->add_subcommand("version", "the daemon's version");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2.
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
 
   if (run->parsed()) return run_proxy(config_path);
   if (check->parsed()) return check_config(config_path);
@@ -53,5 +70,10 @@ int main(int argc, char** argv) {
   if (up->parsed()) return sandbox_up(sandbox);
   if (down->parsed()) return sandbox_down(sandbox);
   if (status->parsed()) return sandbox_status(sandbox);
+  for (auto* command : {ctl_nodes, ctl_version}) {
+    if (!command->parsed()) continue;
+    ctl_options.command = command->get_name();
+    return pgw::cli::run_ctl(ctl_options);
+  }
   return 2;
 }

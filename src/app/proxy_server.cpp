@@ -4,7 +4,11 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include "admin/admin_api.hpp"
+#include "admin/http_server.hpp"
+#include "cluster/replication_monitor.hpp"
 #include "common/log.hpp"
+#include "common/version.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
 #include "proxy/client_session.hpp"
@@ -52,6 +56,17 @@ void on_task_end(const char* what, const std::exception_ptr& error) {
   }
 }
 
+/// The monitor's password: [monitor] password, else the user's plain-text passwords-file entry.
+std::string monitor_password_for(const config::Config& config, const proxy::AuthData& auth) {
+  if (!config.monitor.password.empty()) return config.monitor.password;
+  const auto* secret = auth.passwords.find(config.monitor.user);
+  if (secret != nullptr && secret->kind == auth::SecretKind::kPlain) return secret->text;
+  logger()->warn("the replication monitor has no password for user \"{}\": set [monitor] "
+                 "password, or give that user a plain-text entry in {}",
+                 config.monitor.user, config.auth.passwords_file);
+  return {};
+}
+
 }  // namespace
 
 struct ProxyServer::Impl {
@@ -60,6 +75,8 @@ struct ProxyServer::Impl {
   net::WorkerPool workers;
   std::vector<std::unique_ptr<net::Listener>> listeners;  // index i belongs to worker of i
   std::vector<std::size_t> listener_worker;
+  std::unique_ptr<cluster::ReplicationMonitor> monitor;
+  std::unique_ptr<admin::HttpServer> admin_server;
   int exit_code = 0;
 
   // Installed before any listener opens: a SIGHUP or SIGTERM that arrives once clients can
@@ -72,6 +89,8 @@ struct ProxyServer::Impl {
   }
 
   void start_listeners();
+  awaitable<void> start_serving();
+  Result<void> open_admin_api();
   void close_listeners();
   awaitable<void> handle_signals();
   awaitable<void> drain_and_stop(std::chrono::milliseconds timeout);
@@ -85,6 +104,15 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(
   if (!auth_data) return unexpected(auth_data.error());
   auto impl = std::make_unique<Impl>(config);
   impl->context = std::make_unique<proxy::ProxyContext>(config, *auth_data);
+  auto monitor_password = monitor_password_for(*config, **auth_data);
+  impl->monitor = std::make_unique<cluster::ReplicationMonitor>(
+      impl->workers.executor(0), *config, std::move(monitor_password), impl->context->cluster());
+  auto* ctx = impl->context.get();
+  impl->monitor->pending_function_lookups = [ctx] { return ctx->functions().take_pending(); };
+  impl->monitor->on_function_volatility = [ctx](const std::string& name, char volatility) {
+    ctx->functions().learn(name, volatility);
+  };
+  if (auto admin = impl->open_admin_api(); !admin) return unexpected(admin.error());
   for (std::size_t w = 0; w < impl->workers.size(); ++w) {
     for (const auto& spec : listen_specs(*config)) {
       if (spec.kind == net::ListenSpec::Kind::kUnix && w > 0) continue;
@@ -115,6 +143,52 @@ void ProxyServer::Impl::start_listeners() {
   }
 }
 
+Result<void> ProxyServer::Impl::open_admin_api() {
+  if (config->admin.listen.empty()) return {};
+  auto* ctx = context.get();
+  admin::AdminViews views;
+  views.cluster = [ctx] { return ctx->cluster().current(); };
+  views.counters = &ctx->node_counters();
+  views.delay_in_seconds = ctx->routing_policy().delay_threshold_time.count() > 0;
+  views.version = kVersionText;
+  auto server = admin::HttpServer::open(
+      workers.executor(0), config->admin.listen,
+      [views](const admin::HttpRequest& request) {
+        return admin::handle_admin_request(request, views);
+      });
+  if (!server) return fail("admin API: " + server.error().message);
+  admin_server = std::move(*server);
+  return {};
+}
+
+awaitable<void> ProxyServer::Impl::start_serving() {
+  // Clients wait in the listen backlog until the first probe of every backend has told which
+  // one is the primary (bounded by the monitor's own timeouts).
+  auto first = context->cluster().generation();
+  monitor->start();
+  auto executor = co_await net::asio::this_coro::executor;
+  net::asio::steady_timer timer(executor);
+  const auto& m = config->monitor;
+  auto deadline = std::chrono::steady_clock::now() + 2 * m.connect_timeout + m.query_timeout +
+                  std::chrono::milliseconds(500);
+  while (context->cluster().generation() == first && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(5));
+    net::error_code ec;
+    co_await timer.async_wait(net::use_awaitable_ec(ec));
+  }
+  auto state = context->cluster().current();
+  if (state->primary) {
+    logger()->info("primary is {}", state->nodes[*state->primary].name);
+  } else {
+    logger()->warn("no primary found yet; clients get 57P03 until one is");
+  }
+  if (admin_server) {
+    net::asio::co_spawn(executor, admin_server->run(),
+                        [](const std::exception_ptr& e) { on_task_end("admin API", e); });
+  }
+  start_listeners();
+}
+
 void ProxyServer::Impl::close_listeners() {
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     net::asio::post(workers.executor(listener_worker[i]),
@@ -130,6 +204,7 @@ void ProxyServer::Impl::reload() {
     return;
   }
   context->set_auth_data(*auth_data);
+  context->functions().forget_learned();
   logger()->info("reloaded {} and {}", config->auth.hba_file, config->auth.passwords_file);
 }
 
@@ -152,6 +227,8 @@ awaitable<void> ProxyServer::Impl::drain_and_stop(std::chrono::milliseconds time
       co_await timer.async_wait(net::use_awaitable_ec(ec));
     }
   }
+  co_await monitor->stop();
+  if (admin_server) admin_server->close();
   context->pools().for_each([](pool::Pool& p) { p.close_idle(); });
   // Let the posted closes of idle server connections run before stopping.
   timer.expires_after(std::chrono::milliseconds(20));
@@ -203,10 +280,16 @@ int ProxyServer::run() {
     if (impl.listener_worker[&l - &impl.listeners[0]] != 0) continue;
     where += (where.empty() ? "" : ", ") + l->spec().describe();
   }
-  logger()->info("pgwarden listening on {}; backend {}; {} worker(s)", where,
-                 impl.context->backend().describe(), impl.workers.size());
-  impl.start_listeners();
+  std::string backends;
+  for (std::size_t i = 0; i < impl.context->backend_count(); ++i) {
+    backends += (i == 0 ? "" : ", ") + impl.context->backend(i).describe();
+  }
+  logger()->info("pgwarden listening on {}; backends {}; {} worker(s){}", where, backends,
+                 impl.workers.size(),
+                 impl.admin_server ? "; admin API on " + impl.config->admin.listen : "");
   auto executor = impl.workers.executor(0);
+  net::asio::co_spawn(executor, impl.start_serving(),
+                      [](const std::exception_ptr& e) { on_task_end("start-up", e); });
   net::asio::co_spawn(executor, impl.handle_signals(),
                       [](const std::exception_ptr& e) { on_task_end("signal handler", e); });
   net::asio::co_spawn(executor, impl.janitor(),

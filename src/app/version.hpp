@@ -1,7 +1,9 @@
 #pragma once
 
+#include "common/version.hpp"
+
 namespace pgw::app {
 
-inline constexpr const char* kVersion = "0.1.0";
+using pgw::kVersion;
 
 }  // namespace pgw::app

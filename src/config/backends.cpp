@@ -59,7 +59,8 @@ struct ReadBackend {
 };
 
 ReadBackend read_backend(const toml::table& item, TableReader& table) {
-  table.check_keys({"name", "host", "port", "weight", "agent", "no_load_balance", "no_failover"});
+  table.check_keys({"name", "host", "port", "weight", "agent", "no_load_balance", "no_failover",
+                    "application_name"});
   ReadBackend read{.table_at = item.source()};
   BackendConfig& backend = read.config;
   table.read_string("name", backend.name, true);
@@ -72,6 +73,8 @@ ReadBackend read_backend(const toml::table& item, TableReader& table) {
   check_agent(table, backend.agent);
   table.read_bool("no_load_balance", backend.no_load_balance);
   table.read_bool("no_failover", backend.no_failover);
+  table.read_string("application_name", backend.application_name);
+  if (backend.application_name.empty()) backend.application_name = backend.name;
   if (const toml::node* name = table.find("name")) read.name_at = name->source();
   if (const toml::node* host = table.find("host")) read.host_at = host->source();
   return read;

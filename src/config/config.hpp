@@ -37,6 +37,59 @@ struct BackendConfig {
   std::string agent;
   bool no_load_balance = false;
   bool no_failover = false;
+  /// The name this server's WAL receiver reports as application_name (primary_conninfo), to
+  /// find it in the primary's pg_stat_replication. Empty: the backend's name.
+  std::string application_name;
+};
+
+/// The replication monitor: how pgwarden connects to every backend to learn roles and lag.
+struct MonitorConfig {
+  /// A role granted pg_monitor (or a superuser).
+  std::string user = "pgwarden_monitor";
+  /// Empty: the user's plain-text entry in the passwords file.
+  std::string password;
+  std::string database = "postgres";
+  milliseconds period{1000};
+  milliseconds connect_timeout{2000};
+  milliseconds query_timeout{2000};
+};
+
+/// A load-balancing preference, like pgpool-II's *_redirect_preference_list entries:
+/// statements of sessions whose database / application / user matches `pattern` go to
+/// `target`.
+struct RedirectRule {
+  enum class Target { kPrimary, kStandby, kNode };
+  std::string pattern;  ///< a regular expression matching the whole name
+  Target target = Target::kPrimary;
+  std::string node;  ///< for kNode: the backend name
+  /// For kStandby/kNode: the share of reads sent there (the rest goes by weight), 0..1.
+  double ratio = 1.0;
+};
+
+struct RoutingConfig {
+  /// Send reads to standbys (false: everything goes to the primary).
+  bool load_balance = true;
+  /// Pick a node per statement instead of once per session.
+  bool statement_level = false;
+  /// A standby whose replay lag exceeds this gets no reads (0: no limit).
+  std::uint64_t delay_threshold_bytes = 0;
+  milliseconds delay_threshold_time{0};
+  /// After a session commits a write, its reads go only to nodes that replayed it.
+  bool read_your_writes = true;
+  /// Regular expressions on function names (whole name, lower case).
+  std::vector<std::string> write_functions;
+  std::vector<std::string> read_only_functions;
+  /// Statements matching any of these regular expressions always go to the primary.
+  std::vector<std::string> primary_routing_patterns;
+  std::vector<RedirectRule> database_redirect;
+  std::vector<RedirectRule> application_redirect;
+  std::vector<RedirectRule> user_redirect;
+};
+
+/// The HTTP admin API.
+struct AdminConfig {
+  /// "host:port"; empty disables the API.
+  std::string listen = "127.0.0.1:6433";
 };
 
 struct AuthConfig {
@@ -97,6 +150,9 @@ struct Config {
   PoolConfig pool;
   LimitsConfig limits;
   LogConfig log;
+  MonitorConfig monitor;
+  RoutingConfig routing;
+  AdminConfig admin;
 };
 
 /// A configuration error, pointing at where it is.

@@ -41,7 +41,8 @@ Expected<Config, ConfigError> build_config(const toml::table& root, const std::s
   config.source_path = path.string();
   ErrorSink errors(source);
   TableReader reader(&root, "", errors);
-  reader.check_keys({"workers", "listen", "auth", "pool", "limits", "log", "backends"});
+  reader.check_keys({"workers", "listen", "auth", "pool", "limits", "log", "monitor", "routing",
+                     "admin", "backends"});
   detail::read_root(reader, config);
   TableReader listen(section(root, "listen", errors), "listen", errors);
   detail::read_listen(listen, base_dir, config.listen);
@@ -53,7 +54,14 @@ Expected<Config, ConfigError> build_config(const toml::table& root, const std::s
   detail::read_limits(limits, config.limits);
   TableReader log(section(root, "log", errors), "log", errors);
   detail::read_log(log, base_dir, config.log);
+  TableReader monitor(section(root, "monitor", errors), "monitor", errors);
+  detail::read_monitor(monitor, config.monitor);
+  TableReader routing(section(root, "routing", errors), "routing", errors);
+  detail::read_routing(routing, config.routing);
+  TableReader admin(section(root, "admin", errors), "admin", errors);
+  detail::read_admin(admin, config.admin);
   detail::read_backends(root.get("backends"), errors, config.backends);
+  detail::check_redirect_nodes(config, errors);
   if (auto error = errors.first()) return unexpected(std::move(*error));
   return config;
 }

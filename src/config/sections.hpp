@@ -26,6 +26,11 @@ void read_auth(TableReader& table, const std::filesystem::path& base_dir, AuthCo
 void read_pool(TableReader& table, PoolConfig& out);
 void read_limits(TableReader& table, LimitsConfig& out);
 void read_log(TableReader& table, const std::filesystem::path& base_dir, LogConfig& out);
+void read_monitor(TableReader& table, MonitorConfig& out);
+void read_routing(TableReader& table, RoutingConfig& out);
+void read_admin(TableReader& table, AdminConfig& out);
+/// Redirect rules that name a backend must name one that exists.
+void check_redirect_nodes(const Config& config, ErrorSink& errors);
 /// `node` is the root's "backends" value (null when absent): an array of at least one table.
 void read_backends(const toml::node* node, ErrorSink& errors, std::vector<BackendConfig>& out);
 

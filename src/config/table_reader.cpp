@@ -138,6 +138,28 @@ void TableReader::missing(std::string_view key) {
   }
 }
 
+void TableReader::read_string_array(std::string_view key, std::vector<std::string>& out) {
+  const toml::node* node = find(key);
+  if (node == nullptr) return;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) {
+    error(*node, key, "expected an array of strings, got " + describe(*node));
+    return;
+  }
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& item = (*array)[i];
+    const auto* text = item.as_string();
+    if (text == nullptr) {
+      error(item, std::string(key) + "[" + std::to_string(i) + "]",
+            "expected a string, got " + describe(item));
+      return;
+    }
+    values.push_back(text->get());
+  }
+  out = std::move(values);
+}
+
 void TableReader::read_bool(std::string_view key, bool& out) {
   const toml::node* node = find(key);
   if (node == nullptr) return;

@@ -69,6 +69,8 @@ class TableReader {
   void missing(std::string_view key);
 
   void read_bool(std::string_view key, bool& out);
+  /// An array of strings.
+  void read_string_array(std::string_view key, std::vector<std::string>& out);
   /// `required` keys must be present and non-empty.
   void read_string(std::string_view key, std::string& out, bool required = false);
   /// An integer within [min, max]; `out` must be able to hold every value of that range.

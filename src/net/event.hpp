@@ -19,6 +19,8 @@ class Event {
     timer_.cancel();
   }
   bool is_set() const { return is_set_; }
+  /// Makes the event unset again (nothing may be waiting).
+  void reset() { is_set_ = false; }
 
   awaitable<void> wait() {
     while (!is_set_) {

@@ -92,6 +92,14 @@ bool Stream::has_pending_input_or_eof() {
   return errno != EAGAIN && errno != EWOULDBLOCK;
 }
 
+bool Stream::peer_closed() {
+  std::uint8_t byte = 0;
+  ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return false;
+  if (n == 0) return true;
+  return errno != EAGAIN && errno != EWOULDBLOCK;
+}
+
 void Stream::rebind(const Executor& executor) {
   if (socket_.get_executor() == executor) return;
   error_code ec;

@@ -50,6 +50,8 @@ class Stream {
 
   /// True when the peer has closed or sent bytes: used to check a pooled idle connection.
   bool has_pending_input_or_eof();
+  /// True when the peer has closed (or the socket failed); unread bytes do not count.
+  bool peer_closed();
 
   /// Moves the socket to `executor`'s io_context. Nothing may be pending on it.
   void rebind(const Executor& executor);

@@ -70,7 +70,7 @@ net::awaitable<void> ClientSession::run() {
     }
   }
   if (ready && co_await attach_server()) co_await relay();
-  if (server_) co_await release_server(false);
+  if (!slots_.empty()) co_await release_servers(false);
   if (client_key_) context_.cancels().unregister_client(*client_key_);
   if (counted_as_client_) context_.counters().clients--;
   context_.counters().bytes_from_clients += bytes_in_;
@@ -90,7 +90,7 @@ void ClientSession::terminate() {
   if (!end_) end_ = SessionEnd::kShutdown;
   terminating_ = true;
   client_.cancel();
-  if (server_) server_->stream().cancel();
+  if (active_ != nullptr) active_->connection->stream().cancel();
 }
 
 net::awaitable<bool> ClientSession::send_to_client(std::span<const std::uint8_t> bytes) {

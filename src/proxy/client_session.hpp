@@ -5,7 +5,9 @@
 ///   server_attach.cpp   a server connection from the pool (or a new one), settings, greeting
 ///   relay.cpp           pass-through relay in both directions
 ///   server_release.cpp  reset and return the server connection, or close it
-/// The session owns its client socket and, while attached, one server connection.
+///   relay_switch.cpp    moving the session to another node (routing over several backends)
+///   local_answers.cpp   SHOW POOL_NODES / SHOW POOL_VERSION answered by pgwarden itself
+/// The session owns its client socket and its server connections (one per node it uses).
 
 #include <chrono>
 #include <cstdint>
@@ -25,7 +27,12 @@
 #include "protocol/framing.hpp"
 #include "protocol/startup.hpp"
 #include "proxy/cancel_registry.hpp"
+#include "proxy/request_router.hpp"
+#include "proxy/session_log.hpp"
 #include "proxy/session_settings.hpp"
+#include "proxy/statement_registry.hpp"
+#include "route/router.hpp"
+#include "cluster/cluster_state.hpp"
 #include "wire/message_channel.hpp"
 
 namespace pgw::proxy {
@@ -47,6 +54,14 @@ enum class SessionEnd {
   kShutdown,
 };
 std::string_view to_string(SessionEnd end);
+
+/// One server connection of the session, to one node. A session holds at most one per node:
+/// the primary's (opened at startup) and those of the standbys it reads from.
+struct ServerSlot {
+  std::size_t node = 0;
+  pool::Pool* pool = nullptr;
+  std::unique_ptr<pool::ServerConnection> connection;
+};
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
@@ -73,22 +88,55 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   net::awaitable<std::optional<protocol::Frame>> read_auth_message(wire::MessageChannel& channel);
   net::awaitable<bool> refuse_scram(const auth::ScramFailure& failure);
   // server_attach.cpp
+  /// Opens the first server connection (to the primary), applies settings, greets the client.
   net::awaitable<bool> attach_server();
-  net::awaitable<bool> apply_settings();
-  net::awaitable<bool> greet_client();
+  /// A connection to `node` (from its pool or a new login) with the client's startup settings
+  /// applied; on failure `error` holds what to tell the client.
+  net::awaitable<ServerSlot*> connect_slot(std::size_t node, std::string& error,
+                                           std::string& sqlstate);
+  net::awaitable<bool> apply_startup_settings(ServerSlot& slot, std::string& error,
+                                              std::string& sqlstate);
+  net::awaitable<bool> greet_client(const ServerSlot& slot);
+  ServerSlot* find_slot(std::size_t node);
+  void set_cancel_target(const ServerSlot& slot);
   // relay.cpp
+  /// What the client pump does after one message.
+  enum class Step { kNext, kNeedMore, kStop };
   net::awaitable<void> relay();
-  net::awaitable<void> pump_client_to_server(RelayState& state);
-  net::awaitable<void> pump_server_to_client(RelayState& state);
+  net::awaitable<void> pump_client(RelayState& state);
+  net::awaitable<Step> route_message(char type, std::uint32_t body_length, RelayState& state);
+  net::awaitable<Step> forward(char type, std::uint32_t body_length, const RouteAction& action,
+                               RelayState& state);
+  net::awaitable<void> wait_idle(RelayState& state);
+  net::awaitable<void> pump_server(ServerSlot& slot, RelayState& state);
+  // relay_switch.cpp
+  /// Makes `node` the active server: stops the current pump (nothing may be outstanding),
+  /// connects if needed, replays settings, prepares `injections`, starts the pump.
+  net::awaitable<bool> activate(std::size_t node, const std::vector<Injection>& injections,
+                                RelayState& state);
+  net::awaitable<void> stop_pump(RelayState& state);
+  /// Closes and forgets a broken or stale server connection.
+  void drop_slot(ServerSlot* slot);
+  void start_pump(ServerSlot& slot, RelayState& state);
+  net::awaitable<bool> run_control(ServerSlot& slot, const protocol::Bytes& request,
+                                   int expected_ready);
+  // local_answers.cpp
+  net::awaitable<bool> answer_locally(LocalQuery query, RelayState& state);
+  /// An ErrorResponse for the request that `type` belongs to: a Query also gets its
+  /// ReadyForQuery; an extended unit is skipped up to its Sync.
+  net::awaitable<bool> answer_error(char type, std::string_view sqlstate, std::string message,
+                                    RelayState& state);
   // server_release.cpp
-  net::awaitable<void> release_server(bool reusable);
-  net::awaitable<bool> reset_server();
+  net::awaitable<void> release_servers(bool reusable);
+  net::awaitable<bool> reset_server(pool::ServerConnection& connection);
 
   // client_session.cpp
   /// Sends an ErrorResponse (FATAL unless `severity` says otherwise) and records the end.
   net::awaitable<void> send_error(protocol::Severity severity, std::string_view sqlstate,
                                   std::string message, SessionEnd end);
   net::awaitable<bool> send_to_client(std::span<const std::uint8_t> bytes);
+  /// The cluster snapshot, refreshed when a newer one was published.
+  const cluster::ClusterState& cluster_state();
   void log_end();
 
   ProxyContext& context_;
@@ -105,8 +153,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::optional<ClientKey> client_key_;
   pool::ServerCredentials server_credentials_;
 
-  pool::Pool* pool_ = nullptr;
-  std::unique_ptr<pool::ServerConnection> server_;
+  std::vector<std::unique_ptr<ServerSlot>> slots_;
+  ServerSlot* active_ = nullptr;
+  std::shared_ptr<const cluster::ClusterState> snapshot_;
+  route::SessionRoute route_;
+  StatementRegistry statements_;
+  SessionLog session_log_;
+  std::unique_ptr<RequestRouter> router_;
 
   std::optional<SessionEnd> end_;
   std::string end_detail_;

@@ -47,10 +47,28 @@ ProxyContext::ProxyContext(std::shared_ptr<const config::Config> config,
                            std::shared_ptr<const AuthData> auth_data)
     : config_(std::move(config)),
       auth_data_(std::move(auth_data)),
+      cluster_(cluster::initial_state(*config_)),
+      node_counters_(config_->backends.size()),
+      routing_policy_(route::RoutingPolicy::from_config(*config_)),
+      functions_(config_->routing.write_functions, config_->routing.read_only_functions),
       pools_(pool_settings_from(*config_)),
       cancels_(SecureRandom::instance()) {
-  const auto& first = config_->backends.front();
-  backend_ = pool::BackendAddress{first.name, first.host, first.port};
+  for (const auto& b : config_->backends) backends_.push_back({b.name, b.host, b.port});
+}
+
+ProxyContext::~ProxyContext() = default;
+
+sql::Classifier& ProxyContext::classifier() {
+  // One classifier per thread: its cache needs no lock. Keyed by context so tests that build
+  // several contexts in one thread stay apart.
+  thread_local const ProxyContext* owner = nullptr;
+  thread_local std::unique_ptr<sql::Classifier> classifier;
+  if (owner != this || !classifier) {
+    classifier = std::make_unique<sql::Classifier>(functions_,
+                                                   config_->routing.primary_routing_patterns);
+    owner = this;
+  }
+  return *classifier;
 }
 
 std::shared_ptr<const AuthData> ProxyContext::auth_data() const {

@@ -11,8 +11,13 @@
 #include "auth/hba.hpp"
 #include "auth/passwords.hpp"
 #include "config/config.hpp"
+#include "cluster/cluster_state_store.hpp"
+#include "cluster/node_counters.hpp"
 #include "pool/pool_manager.hpp"
 #include "proxy/cancel_registry.hpp"
+#include "route/router.hpp"
+#include "sql/classifier.hpp"
+#include "sql/function_catalog.hpp"
 
 namespace pgw::proxy {
 
@@ -55,13 +60,22 @@ class ProxyContext {
  public:
   ProxyContext(std::shared_ptr<const config::Config> config,
                std::shared_ptr<const AuthData> auth_data);
+  ~ProxyContext();
 
   const config::Config& config() const { return *config_; }
   std::shared_ptr<const AuthData> auth_data() const;
   void set_auth_data(std::shared_ptr<const AuthData> data);
 
-  /// The server every session uses (the first backend; routing comes later).
-  const pool::BackendAddress& backend() const { return backend_; }
+  /// Node `id`'s address (the config's [[backends]] in order).
+  const pool::BackendAddress& backend(std::size_t id) const { return backends_.at(id); }
+  std::size_t backend_count() const { return backends_.size(); }
+
+  cluster::ClusterStateStore& cluster() { return cluster_; }
+  cluster::NodeCounters& node_counters() { return node_counters_; }
+  const route::RoutingPolicy& routing_policy() const { return routing_policy_; }
+  sql::FunctionCatalog& functions() { return functions_; }
+  /// The statement classifier of the calling thread (each worker has its own cache).
+  sql::Classifier& classifier();
 
   pool::PoolManager& pools() { return pools_; }
   CancelRegistry& cancels() { return cancels_; }
@@ -76,7 +90,11 @@ class ProxyContext {
   std::shared_ptr<const config::Config> config_;
   mutable std::mutex auth_mutex_;
   std::shared_ptr<const AuthData> auth_data_;
-  pool::BackendAddress backend_;
+  std::vector<pool::BackendAddress> backends_;
+  cluster::ClusterStateStore cluster_;
+  cluster::NodeCounters node_counters_;
+  route::RoutingPolicy routing_policy_;
+  sql::FunctionCatalog functions_;
   pool::PoolManager pools_;
   CancelRegistry cancels_;
   SessionRegistry sessions_;

@@ -1,79 +1,84 @@
 #include "common/log.hpp"
-#include "net/event.hpp"
 #include "protocol/backend.hpp"
 #include "protocol/sqlstate.hpp"
-#include "protocol/stream_scanner.hpp"
 #include "proxy/client_session.hpp"
 #include "proxy/proxy_context.hpp"
+#include "proxy/relay_state.hpp"
 
 namespace pgw::proxy {
 
 namespace sqlstate = protocol::sqlstate;
 using protocol::ScanAction;
 
-/// What the two directions of one relay share. Both pumps run on the session's executor, so
-/// no locking is needed.
-struct RelayState {
-  RelayState(const net::Executor& executor, std::size_t max_message_size)
-      : client_scanner(max_message_size),
-        server_scanner(std::size_t{1} << 30),
-        server_pump_done(executor) {}
-
-  protocol::StreamScanner client_scanner;
-  protocol::StreamScanner server_scanner;
-  /// Query, Sync and FunctionCall messages sent, minus ReadyForQuery messages received.
-  int outstanding = 0;
-  bool client_terminated = false;
-  bool client_gone = false;
-  bool server_gone = false;
-  bool stop_server_pump = false;
-  bool server_pump_finished = false;
-  const char* client_protocol_error = nullptr;
-  const char* server_protocol_error = nullptr;
-  net::Event server_pump_done;
-};
-
 namespace {
+
+/// Query and Parse texts up to this size are classified; larger ones go to the primary.
+constexpr std::uint32_t kMaxInspected = 1024 * 1024;
+/// A unit that only reads is held until its Sync, up to this size; then it goes to the primary.
+constexpr std::size_t kMaxHeldUnit = 1024 * 1024;
 
 std::shared_ptr<spdlog::logger>& logger() {
   static auto l = log::get("relay");
   return l;
 }
 
-/// Client to server: counts requests that the server will answer with ReadyForQuery, and
-/// stops at Terminate (which is not forwarded: the server connection outlives the client).
-struct ClientMessages {
-  RelayState& state;
-  bool wants_body(char, std::uint32_t) const { return false; }
-  ScanAction on_message(char type, std::uint32_t, std::span<const std::uint8_t>) {
-    switch (type) {
-      case 'X':
-        state.client_terminated = true;
-        return ScanAction::kStopBefore;
-      case 'Q':
-      case 'S':
-      case 'F':
-        ++state.outstanding;
-        break;
-      default:
-        break;
-    }
-    return ScanAction::kContinue;
-  }
-};
+/// A fast non-cryptographic generator for load-balancing draws (per thread, seeded once).
+std::uint64_t random_bits() {
+  thread_local std::uint64_t state = [] {
+    std::uint64_t seed = 0;
+    SecureRandom::instance().fill({reinterpret_cast<std::uint8_t*>(&seed), sizeof seed});
+    return seed | 1;
+  }();
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return state;
+}
 
-/// Server to client: transaction status from ReadyForQuery, parameter values from
-/// ParameterStatus; everything else passes through unread.
+/// How much of a client message's body routing needs to see before deciding.
+std::size_t body_wanted(char type, std::uint32_t body_length) {
+  switch (type) {
+    case 'Q':
+    case 'P': return body_length <= kMaxInspected ? body_length : 0;
+    case 'B': return body_length < 512 ? body_length : 512;
+    case 'D':
+    case 'C':
+    case 'E':
+    case 'S':
+    case 'H':
+    case 'X': return body_length <= kMaxInspected ? body_length : 0;
+    default: return 0;
+  }
+}
+
+bool expects_ready(char type) { return type == 'Q' || type == 'S' || type == 'F'; }
+
+std::uint32_t read_be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+}  // namespace
+
+/// Server to client: transaction status and the end of requests from ReadyForQuery, parameter
+/// values from ParameterStatus; everything else passes through unread.
 struct ServerMessages {
   RelayState& state;
   pool::ServerConnection& server;
+  RequestRouter& router;
+  route::SessionRoute& route;
   bool wants_body(char type, std::uint32_t length) const {
     return type == 'Z' || (type == 'S' && length <= 64 * 1024);
   }
   ScanAction on_message(char type, std::uint32_t length, std::span<const std::uint8_t> body) {
     if (type == 'Z' && length == 1) {
-      --state.outstanding;
+      if (state.outstanding > 0) --state.outstanding;
       server.status = static_cast<pool::ServerTxnStatus>(body[0]);
+      if (server.status == pool::ServerTxnStatus::kIdle && router.wrote()) {
+        route::note_write_commit(route, std::chrono::steady_clock::now());
+        router.clear_wrote();
+      }
+      if (state.outstanding == 0) state.idle.set();
     } else if (type == 'S') {
       auto message = protocol::decode_backend('S', body);
       if (message) {
@@ -85,20 +90,15 @@ struct ServerMessages {
   }
 };
 
-}  // namespace
-
 net::awaitable<void> ClientSession::relay() {
   RelayState state(client_.executor(), context_.config().limits.max_message_size);
-  net::asio::co_spawn(client_.executor(), pump_server_to_client(state),
-                      [&state](const std::exception_ptr&) { state.server_pump_done.set(); });
-  co_await pump_client_to_server(state);
-  if (!state.server_pump_done.is_set()) {
-    state.stop_server_pump = true;
-    server_->stream().cancel();
-  }
-  co_await state.server_pump_done.wait();
+  state.idle.set();
+  start_pump(*active_, state);
+  co_await pump_client(state);
+  if (state.pump_running) co_await stop_pump(state);
 
-  bool at_boundary = state.server_scanner.at_boundary() && server_->buffer().empty();
+  bool at_boundary = state.server_scanner.at_boundary() && active_ != nullptr &&
+                     active_->connection->buffer().empty();
   if (terminating_) {
     if (at_boundary) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kAdminShutdown,
@@ -107,8 +107,8 @@ net::awaitable<void> ClientSession::relay() {
     }
   } else if (state.client_protocol_error != nullptr) {
     context_.counters().protocol_errors++;
-    logger()->warn("session {} from {}: invalid message from client: {}", id_, peer_.to_string(),
-                   state.client_protocol_error);
+    logger()->warn("session {} from {}: invalid message from client: {}", id_,
+                   peer_.to_string(), state.client_protocol_error);
     if (at_boundary) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kProtocolViolation,
                           std::string("invalid message: ") + state.client_protocol_error,
@@ -120,39 +120,55 @@ net::awaitable<void> ClientSession::relay() {
     if (state.server_protocol_error != nullptr) end_detail_ = state.server_protocol_error;
     if (at_boundary && !state.client_gone) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kConnectionFailure,
-                          "server closed the connection unexpectedly", SessionEnd::kServerClosed);
+                          "server closed the connection unexpectedly",
+                          SessionEnd::kServerClosed);
     }
   } else if (!end_) {
     end_ = state.client_terminated ? SessionEnd::kClientTerminate : SessionEnd::kClientClosed;
   }
-  bool reusable = !state.server_gone && at_boundary && state.outstanding == 0 &&
-                  server_->status == pool::ServerTxnStatus::kIdle &&
-                  (state.client_terminated || state.client_gone);
-  co_await release_server(reusable);
+  bool clean = !state.server_gone && at_boundary && state.outstanding == 0 &&
+               state.stream_remaining == 0 && (state.client_terminated || state.client_gone);
+  co_await release_servers(clean);
 }
 
-net::awaitable<void> ClientSession::pump_client_to_server(RelayState& state) {
-  ClientMessages visitor{state};
+net::awaitable<void> ClientSession::pump_client(RelayState& state) {
   for (;;) {
-    if (!client_buffer_.empty()) {
-      auto outcome = state.client_scanner.scan(client_buffer_.data(), visitor);
-      if (outcome.forwardable > 0) {
-        auto ec =
-            co_await server_->stream().write_all(client_buffer_.data().first(outcome.forwardable));
-        if (ec) {
-          state.server_gone = true;
-          co_return;
-        }
-        client_buffer_.consume(outcome.forwardable);
-      }
-      if (outcome.error != nullptr) {
-        state.client_protocol_error = outcome.error;
+    if (state.server_gone || terminating_) co_return;
+    auto data = client_buffer_.data();
+    std::size_t available = data.size() - state.cursor;
+    if (state.stream_remaining > 0 && available > 0) {
+      // The rest of a large message: straight to the active server.
+      auto take = static_cast<std::size_t>(
+          std::min<std::uint64_t>(state.stream_remaining, data.size()));
+      if (co_await active_->connection->stream().write_all(data.first(take))) {
+        state.server_gone = true;
         co_return;
       }
-      if (outcome.stopped) co_return;
-      if (outcome.needed_capacity > 0) client_buffer_.reserve(outcome.needed_capacity);
+      client_buffer_.consume(take);
+      state.stream_remaining -= take;
+      continue;
     }
-    if (state.server_pump_finished || terminating_) co_return;
+    if (state.stream_remaining == 0 && available >= 5) {
+      const std::uint8_t* header = data.data() + state.cursor;
+      char type = static_cast<char>(header[0]);
+      std::uint32_t length = read_be32(header + 1);
+      if (length < 4 || length - 4 > state.max_message_size) {
+        state.client_protocol_error = length < 4 ? "invalid message length"
+                                                 : "message exceeds the maximum message size";
+        co_return;
+      }
+      std::uint32_t body_length = length - 4;
+      std::size_t wanted = body_wanted(type, body_length);
+      std::size_t body_available = available - 5;
+      if (body_available >= wanted) {
+        auto outcome = co_await route_message(type, body_length, state);
+        if (outcome == Step::kStop) co_return;
+        if (outcome == Step::kNext) continue;
+        // kNeedMore: fall through to read
+      } else {
+        client_buffer_.reserve(state.cursor + 5 + wanted);
+      }
+    }
     auto ec = co_await client_.wait_readable();
     if (ec) {
       if (ec != net::asio::error::operation_aborted) state.client_gone = true;
@@ -169,14 +185,140 @@ net::awaitable<void> ClientSession::pump_client_to_server(RelayState& state) {
   }
 }
 
-net::awaitable<void> ClientSession::pump_server_to_client(RelayState& state) {
-  ServerMessages visitor{state, *server_};
-  auto& server = server_->stream();
-  auto& buffer = server_->buffer();
+net::awaitable<ClientSession::Step> ClientSession::route_message(char type,
+                                                                 std::uint32_t body_length,
+                                                                 RelayState& state) {
+  auto data = client_buffer_.data();
+  std::size_t total = std::size_t{body_length} + 5;
+  std::size_t body_available = data.size() - state.cursor - 5;
+  bool complete = body_available >= body_length;
+  auto body = data.subspan(state.cursor + 5, std::min<std::size_t>(body_available, body_length));
+
+  if (state.discard_until_sync) {
+    // pgwarden already answered this extended unit with an error; like PostgreSQL, skip to
+    // its Sync and then say ready.
+    if (!complete) co_return Step::kNeedMore;
+    client_buffer_.consume(total);
+    if (type == 'S') {
+      state.discard_until_sync = false;
+      protocol::Bytes ready;
+      protocol::encode(protocol::ReadyForQuery{protocol::TransactionStatus::kIdle}, ready);
+      if (!co_await send_to_client(ready)) co_return Step::kStop;
+    }
+    co_return Step::kNext;
+  }
+
+  RelayView view;
+  if (active_ != nullptr) {
+    view.active = active_->node;
+    view.in_transaction = active_->connection->status != pool::ServerTxnStatus::kIdle;
+  }
+  view.outstanding = state.outstanding;
+  auto action = router_->decide(type, body, body_length, view, cluster_state(), random_bits());
+  switch (action.kind) {
+    case RouteAction::Kind::kTerminate: state.client_terminated = true; co_return Step::kStop;
+    case RouteAction::Kind::kHold:
+      if (!complete) {
+        if (state.cursor + total > kMaxHeldUnit) {
+          router_->overflow();
+          co_return Step::kNext;  // decide again: now the unit goes to the primary
+        }
+        client_buffer_.reserve(state.cursor + total);
+        co_return Step::kNeedMore;
+      }
+      state.held.push_back({state.cursor, type, body_length});
+      state.cursor += total;
+      co_return Step::kNext;
+    case RouteAction::Kind::kAnswerLocally:
+    case RouteAction::Kind::kNoServer: {
+      if (!complete) co_return Step::kNeedMore;
+      if (state.outstanding > 0) {
+        co_await wait_idle(state);
+        co_return Step::kNext;
+      }
+      client_buffer_.consume(state.cursor + total);
+      state.cursor = 0;
+      state.held.clear();
+      bool ok = action.kind == RouteAction::Kind::kAnswerLocally
+                    ? co_await answer_locally(action.local, state)
+                    : co_await answer_error(type, sqlstate::kCannotConnectNow,
+                                            std::string("cannot route the statement: ") +
+                                                action.reason,
+                                            state);
+      co_return ok ? Step::kNext : Step::kStop;
+    }
+    case RouteAction::Kind::kForward: break;
+  }
+  co_return co_await forward(type, body_length, action, state);
+}
+
+net::awaitable<ClientSession::Step> ClientSession::forward(char type, std::uint32_t body_length,
+                                                           const RouteAction& action,
+                                                           RelayState& state) {
+  std::size_t node = action.node;
+  bool switching = active_ == nullptr || active_->node != node;
+  std::vector<Injection> injections;
+  if (router_->unit_open()) injections = router_->injections_for(node);
+  if (switching || !injections.empty() || !session_log_.up_to_date(node)) {
+    if (state.outstanding > 0) {
+      co_await wait_idle(state);
+      co_return Step::kNext;  // decide again: the transaction status may have changed
+    }
+    if (!co_await activate(node, injections, state)) {
+      if (state.server_gone) co_return Step::kStop;
+      auto data = client_buffer_.data();
+      std::size_t total = std::size_t{body_length} + 5;
+      if (data.size() < state.cursor + total) co_return Step::kNeedMore;
+      client_buffer_.consume(state.cursor + total);
+      state.cursor = 0;
+      state.held.clear();
+      bool ok = co_await answer_error(type, state.switch_sqlstate, state.switch_error, state);
+      co_return ok ? Step::kNext : Step::kStop;
+    }
+    co_return Step::kNext;  // decide again with the new active server
+  }
+  auto data = client_buffer_.data();
+  std::size_t total = std::size_t{body_length} + 5;
+  std::size_t in_buffer = std::min(data.size(), state.cursor + total);
+  bool complete = in_buffer == state.cursor + total;
+  for (const auto& held : state.held) {
+    auto whole = data.subspan(held.offset, std::size_t{held.body_length} + 5);
+    router_->forwarded(held.type, whole.subspan(5), node, whole);
+    if (expects_ready(held.type)) ++state.outstanding;
+  }
+  auto whole = data.subspan(state.cursor, in_buffer - state.cursor);
+  router_->forwarded(type, whole.subspan(5), node, complete ? whole : protocol::ByteView());
+  if (expects_ready(type)) ++state.outstanding;
+  if (state.outstanding > 0) state.idle.reset();
+  if (action.counts_as_select) context_.node_counters().count_select(node);
+  if (co_await active_->connection->stream().write_all(data.first(in_buffer))) {
+    state.server_gone = true;
+    co_return Step::kStop;
+  }
+  client_buffer_.consume(in_buffer);
+  state.stream_remaining = complete ? 0 : state.cursor + total - in_buffer;
+  state.cursor = 0;
+  state.held.clear();
+  co_return Step::kNext;
+}
+
+net::awaitable<void> ClientSession::wait_idle(RelayState& state) {
+  while (state.outstanding > 0 && state.pump_running && !state.server_gone) {
+    co_await state.idle.wait();
+    if (state.outstanding > 0) state.idle.reset();
+  }
+}
+
+net::awaitable<void> ClientSession::pump_server(ServerSlot& slot, RelayState& state) {
+  ServerMessages visitor{state, *slot.connection, *router_, route_};
+  auto& server = slot.connection->stream();
+  auto& buffer = slot.connection->buffer();
   for (;;) {
+    if (state.stop_pump && state.server_scanner.at_boundary() && buffer.empty()) break;
     auto ec = co_await server.wait_readable();
     if (ec) {
-      if (!state.stop_server_pump) state.server_gone = true;
+      if (state.stop_pump && ec == net::asio::error::operation_aborted) continue;
+      state.server_gone = true;
       break;
     }
     std::size_t n = server.read_available(buffer.writable(), ec);
@@ -203,9 +345,10 @@ net::awaitable<void> ClientSession::pump_server_to_client(RelayState& state) {
     }
     if (outcome.needed_capacity > 0) buffer.reserve(outcome.needed_capacity);
   }
-  // Wake the other pump if it is still waiting on the client.
-  state.server_pump_finished = true;
-  if (!state.stop_server_pump) client_.cancel();
+  state.pump_running = false;
+  state.idle.set();
+  // Wake the client pump if it waits on the client while the server is gone.
+  if (!state.stop_pump) client_.cancel();
 }
 
 }  // namespace pgw::proxy

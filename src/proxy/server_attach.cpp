@@ -21,20 +21,71 @@ std::shared_ptr<spdlog::logger>& logger() {
 
 }  // namespace
 
+const cluster::ClusterState& ClientSession::cluster_state() {
+  auto& store = context_.cluster();
+  if (!snapshot_ || snapshot_->generation != store.generation()) snapshot_ = store.current();
+  return *snapshot_;
+}
+
+ServerSlot* ClientSession::find_slot(std::size_t node) {
+  for (auto& slot : slots_) {
+    if (slot->node == node) return slot.get();
+  }
+  return nullptr;
+}
+
+void ClientSession::set_cancel_target(const ServerSlot& slot) {
+  if (!client_key_) return;
+  const auto& c = *slot.connection;
+  context_.cancels().set_target(*client_key_,
+                                CancelTarget{c.address(), c.process_id, c.secret_key});
+}
+
 net::awaitable<bool> ClientSession::attach_server() {
-  const auto& backend = context_.backend();
-  const auto& pool_config = context_.config().pool;
-  pool_ = &context_.pools().pool_for({backend.name, database_, user_});
-  auto checkout = co_await pool_->acquire(client_.executor());
-  if (!checkout) {
-    logger()->warn("session {} from {}: {}", id_, peer_.to_string(), checkout.error().message);
-    co_await send_error(protocol::Severity::kFatal, sqlstate::kTooManyConnections,
-                        "no more connections allowed: " + checkout.error().message,
-                        SessionEnd::kServerUnavailable);
+  route_.database = database_;
+  route_.user = user_;
+  if (const auto* app = startup_.find("application_name")) route_.application_name = *app;
+  router_ = std::make_unique<RequestRouter>(context_.classifier(), context_.routing_policy(),
+                                            route_, statements_, session_log_);
+  const auto& state = cluster_state();
+  if (!state.primary || state.nodes[*state.primary].status != cluster::NodeStatus::kUp) {
+    co_await send_error(protocol::Severity::kFatal, sqlstate::kCannotConnectNow,
+                        "no primary server is available", SessionEnd::kServerUnavailable);
     co_return false;
   }
+  std::string error;
+  std::string state_code;
+  ServerSlot* slot = co_await connect_slot(*state.primary, error, state_code);
+  if (slot == nullptr) {
+    if (!end_) {
+      co_await send_error(protocol::Severity::kFatal, state_code, error,
+                          SessionEnd::kServerUnavailable);
+    }
+    co_return false;
+  }
+  active_ = slot;
+  client_key_ = context_.cancels().register_client();
+  set_cancel_target(*slot);
+  co_return co_await greet_client(*slot);
+}
+
+net::awaitable<ServerSlot*> ClientSession::connect_slot(std::size_t node, std::string& error,
+                                                        std::string& sqlstate_out) {
+  const auto& backend = context_.backend(node);
+  const auto& pool_config = context_.config().pool;
+  auto& pool = context_.pools().pool_for({backend.name, database_, user_});
+  auto checkout = co_await pool.acquire(client_.executor());
+  if (!checkout) {
+    logger()->warn("session {} from {}: {}", id_, peer_.to_string(), checkout.error().message);
+    error = "no more connections allowed: " + checkout.error().message;
+    sqlstate_out = sqlstate::kTooManyConnections;
+    co_return nullptr;
+  }
+  auto slot = std::make_unique<ServerSlot>();
+  slot->node = node;
+  slot->pool = &pool;
   if (checkout->connection) {
-    server_ = std::move(checkout->connection);
+    slot->connection = std::move(checkout->connection);
   } else {
     pool::LoginTimeouts timeouts{pool_config.server_connect_timeout,
                                  pool_config.server_login_timeout};
@@ -44,67 +95,76 @@ net::awaitable<bool> ClientSession::attach_server() {
     auto login = co_await pool::login_to_server(client_.executor(), backend, std::move(request),
                                                 server_credentials_, timeouts);
     if (!login) {
-      pool_->discard();
+      pool.discard();
       const auto& failure = login.error();
       logger()->warn("session {} from {}: {}", id_, peer_.to_string(), failure.message);
-      if (!failure.server_error.empty()) {
+      if (!failure.server_error.empty() && slots_.empty()) {
+        // The server refused this user or database: relay its words (e.g. 3D000).
         end_ = SessionEnd::kServerUnavailable;
         end_detail_ = failure.message;
         co_await send_to_client(failure.server_error);
-      } else {
-        co_await send_error(protocol::Severity::kFatal, failure.sqlstate, failure.message,
-                            SessionEnd::kServerUnavailable);
       }
-      co_return false;
+      error = failure.message;
+      sqlstate_out = failure.sqlstate.empty() ? std::string(sqlstate::kConnectionFailure)
+                                              : failure.sqlstate;
+      co_return nullptr;
     }
-    server_ = std::move(*login);
+    slot->connection = std::move(*login);
   }
-  client_key_ = context_.cancels().register_client();
-  context_.cancels().set_target(
-      *client_key_, CancelTarget{server_->address(), server_->process_id, server_->secret_key});
-  if (!co_await apply_settings()) co_return false;
-  co_return co_await greet_client();
+  slots_.push_back(std::move(slot));
+  ServerSlot* added = slots_.back().get();
+  session_log_.reset_node(node);
+  statements_.forget_node(node);
+  if (!co_await apply_startup_settings(*added, error, sqlstate_out)) co_return nullptr;
+  co_return added;
 }
 
-net::awaitable<bool> ClientSession::apply_settings() {
-  std::string sql = build_set_statements(settings_, server_->parameters);
+net::awaitable<bool> ClientSession::apply_startup_settings(ServerSlot& slot, std::string& error,
+                                                           std::string& sqlstate_out) {
+  auto& server = *slot.connection;
+  std::string sql = build_set_statements(settings_, server.parameters);
   if (sql.empty()) co_return true;
   protocol::Bytes query;
   protocol::encode(protocol::Query{sql}, query);
-  wire::MessageChannel channel(server_->stream(), server_->buffer());
-  if (!co_await channel.send(query)) co_return false;
-  std::optional<std::pair<std::string, std::string>> error;  // sqlstate, message
+  wire::MessageChannel channel(server.stream(), server.buffer());
+  if (!co_await channel.send(query)) {
+    error = "server connection lost while applying startup settings";
+    sqlstate_out = sqlstate::kConnectionFailure;
+    co_return false;
+  }
+  std::optional<std::pair<std::string, std::string>> failed;  // sqlstate, message
   for (;;) {
     auto frame = co_await channel.read_message(kMaxControlReply);
     if (!frame) {
-      co_await send_error(protocol::Severity::kFatal, sqlstate::kConnectionFailure,
-                          "server connection lost while applying startup settings",
-                          SessionEnd::kServerClosed);
+      error = "server connection lost while applying startup settings";
+      sqlstate_out = sqlstate::kConnectionFailure;
       co_return false;
     }
     auto message = protocol::decode_backend(frame->type, frame->body);
     if (!message) continue;
     if (const auto* ps = std::get_if<protocol::ParameterStatus>(&*message)) {
-      server_->parameters.set(ps->name, ps->value);
+      server.parameters.set(ps->name, ps->value);
     } else if (const auto* e = std::get_if<protocol::ErrorResponse>(&*message)) {
-      error.emplace(std::string(e->fields.sqlstate()), std::string(e->fields.message()));
+      failed.emplace(std::string(e->fields.sqlstate()), std::string(e->fields.message()));
     } else if (const auto* ready = std::get_if<protocol::ReadyForQuery>(&*message)) {
-      server_->status = static_cast<pool::ServerTxnStatus>(ready->status);
+      server.status = static_cast<pool::ServerTxnStatus>(ready->status);
       break;
     }
   }
-  if (!error) co_return true;
-  // PostgreSQL refuses an invalid startup setting with FATAL; so do we. The server
-  // connection itself is fine and goes back to the pool.
-  co_await send_error(protocol::Severity::kFatal, error->first, error->second,
+  if (!failed) co_return true;
+  // PostgreSQL refuses an invalid startup setting with FATAL; so do we.
+  error = failed->second;
+  sqlstate_out = failed->first;
+  end_ = SessionEnd::kStartupRejected;
+  end_detail_ = error;
+  co_await send_error(protocol::Severity::kFatal, failed->first, failed->second,
                       SessionEnd::kStartupRejected);
-  co_await release_server(server_->status == pool::ServerTxnStatus::kIdle);
   co_return false;
 }
 
-net::awaitable<bool> ClientSession::greet_client() {
+net::awaitable<bool> ClientSession::greet_client(const ServerSlot& slot) {
   protocol::Bytes bytes;
-  for (const auto& [name, value] : server_->parameters.items()) {
+  for (const auto& [name, value] : slot.connection->parameters.items()) {
     protocol::encode(protocol::ParameterStatus{name, value}, bytes);
   }
   protocol::encode(protocol::BackendKeyData{client_key_->process_id, client_key_->secret_key},

@@ -55,7 +55,7 @@ std::string section_extra(const ProxySettings& settings, std::string_view sectio
 }  // namespace
 
 std::string proxy_config_text(LocalCluster& cluster, const ProxySettings& settings,
-                              const std::string& dir, int port) {
+                              const std::string& dir, int port, int admin_port) {
   std::string addresses;
   for (const auto& a : settings.listen_addresses) {
     addresses += (addresses.empty() ? "" : ", ") + toml_string(a);
@@ -70,9 +70,19 @@ std::string proxy_config_text(LocalCluster& cluster, const ProxySettings& settin
       section_extra(settings, "auth") + "\n[pool]\n" + section_extra(settings, "pool") +
       "\n[limits]\n" + section_extra(settings, "limits") +
       "\n[log]\nlevel = " + toml_string(settings.log_level) + "\n" + section_extra(settings, "log");
-  const auto& primary = cluster.primary();
-  text += "\n[[backends]]\nname = " + toml_string(primary.name()) +
-          "\nhost = \"127.0.0.1\"\nport = " + std::to_string(primary.port()) + "\n";
+  text += "\n[monitor]\nuser = " + toml_string(cluster.monitor_user()) +
+          "\npassword = " + toml_string(cluster.monitor_password()) + "\n" +
+          section_extra(settings, "monitor");
+  text += "\n[routing]\n" + section_extra(settings, "routing");
+  text += "\n[admin]\nlisten = " +
+          toml_string(admin_port > 0 ? "127.0.0.1:" + std::to_string(admin_port) : "") + "\n";
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    auto& node = cluster.node(i);
+    std::uint32_t weight = i < settings.weights.size() ? settings.weights[i] : 1;
+    text += "\n[[backends]]\nname = " + toml_string(node.name()) +
+            "\nhost = \"127.0.0.1\"\nport = " + std::to_string(node.port()) +
+            "\nweight = " + std::to_string(weight) + "\n";
+  }
   return text;
 }
 
@@ -99,6 +109,11 @@ Result<std::unique_ptr<ProxyInstance>> ProxyInstance::start(LocalCluster& cluste
     port = *allocated;
   }
   proxy->port_ = port;
+  if (settings.admin_api) {
+    auto allocated = PortAllocator::instance().allocate();
+    if (!allocated) return unexpected(allocated.error());
+    proxy->admin_port_ = *allocated;
+  }
 
   auto& primary = cluster.primary();
   auto secret = primary.query_value("SELECT rolpassword FROM pg_authid WHERE rolname = " +
@@ -110,7 +125,7 @@ Result<std::unique_ptr<ProxyInstance>> ProxyInstance::start(LocalCluster& cluste
 
   const auto& dir = proxy->dir_;
   auto written =
-      write_file(dir + "/pgwarden.toml", proxy_config_text(cluster, settings, dir, port), self);
+      write_file(dir + "/pgwarden.toml", proxy_config_text(cluster, settings, dir, port, proxy->admin_port_), self);
   if (written) {
     written = write_file(dir + "/pg_hba.conf",
                          settings.hba.empty() ? std::string(kDefaultHba) : settings.hba, self);

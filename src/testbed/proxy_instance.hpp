@@ -30,6 +30,10 @@ struct ProxySettings {
   /// Extra TOML appended per section, e.g. {"pool", "pool_size = 2"}.
   std::vector<std::pair<std::string, std::string>> settings;
   std::string log_level = "info";
+  /// Every node is a backend; weights by node index (missing: 1).
+  std::vector<std::uint32_t> weights;
+  /// Serve the admin HTTP API on a free loopback port (admin_port()).
+  bool admin_api = true;
   /// Keep the process and files when this object is destroyed (sandbox).
   bool keep = false;
 };
@@ -45,6 +49,8 @@ class ProxyInstance {
   ~ProxyInstance();
 
   int port() const { return port_; }
+  /// The admin API's port (0 when it is off).
+  int admin_port() const { return admin_port_; }
   pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string config_path() const { return dir_ + "/pgwarden.toml"; }
@@ -67,11 +73,13 @@ class ProxyInstance {
   bool temporary_dir_ = false;
   bool keep_ = false;
   int port_ = 0;
+  int admin_port_ = 0;
   pid_t pid_ = 0;
 };
 
-/// The TOML text of a proxy configuration for `cluster` (the primary as the only backend).
+/// The TOML text of a proxy configuration for `cluster`: every node a backend (roles are
+/// discovered), the monitor role's credentials, the admin API on `admin_port` (0: off).
 std::string proxy_config_text(LocalCluster& cluster, const ProxySettings& settings,
-                              const std::string& dir, int port);
+                              const std::string& dir, int port, int admin_port);
 
 }  // namespace pgw::testbed

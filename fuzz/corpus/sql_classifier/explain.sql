@@ -1,0 +1,1 @@
+EXPLAIN (ANALYZE false, VERBOSE) SELECT nextval('s'), now() FROM t JOIN u USING (id)

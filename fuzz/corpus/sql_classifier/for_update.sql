@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE a = 'it''s' AND b = 1e10 FOR UPDATE OF t SKIP LOCKED
