@@ -112,6 +112,9 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(
   impl->monitor->on_function_volatility = [ctx](const std::string& name, char volatility) {
     ctx->functions().learn(name, volatility);
   };
+  impl->monitor->on_builtin_volatilities = [ctx](std::vector<std::pair<std::string, char>> all) {
+    ctx->functions().learn_builtins(all);
+  };
   if (auto admin = impl->open_admin_api(); !admin) return unexpected(admin.error());
   for (std::size_t w = 0; w < impl->workers.size(); ++w) {
     for (const auto& spec : listen_specs(*config)) {
@@ -169,9 +172,10 @@ awaitable<void> ProxyServer::Impl::start_serving() {
   auto executor = co_await net::asio::this_coro::executor;
   net::asio::steady_timer timer(executor);
   const auto& m = config->monitor;
-  auto deadline = std::chrono::steady_clock::now() + 2 * m.connect_timeout + m.query_timeout +
+  auto deadline = std::chrono::steady_clock::now() + 2 * m.connect_timeout + 2 * m.query_timeout +
                   std::chrono::milliseconds(500);
-  while (context->cluster().generation() == first && std::chrono::steady_clock::now() < deadline) {
+  while ((context->cluster().generation() == first || !monitor->builtins_loaded()) &&
+         std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(5));
     net::error_code ec;
     co_await timer.async_wait(net::use_awaitable_ec(ec));

@@ -56,4 +56,18 @@ Result<std::vector<std::pair<std::string, char>>> parse_volatility_result(
   return answer;
 }
 
+Result<std::vector<std::pair<std::string, char>>> parse_builtin_volatility(
+    const pgclient::QueryResult& result) {
+  if (result.columns.size() != 2) return fail("unexpected answer to the built-in lookup");
+  std::vector<std::pair<std::string, char>> out;
+  out.reserve(result.rows.size());
+  for (const auto& row : result.rows) {
+    if (row.size() != 2 || !row[0] || !row[1] || row[1]->size() != 1) {
+      return fail("unexpected row in the built-in lookup");
+    }
+    out.emplace_back(*row[0], (*row[1])[0]);
+  }
+  return out;
+}
+
 }  // namespace pgw::cluster

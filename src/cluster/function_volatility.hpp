@@ -31,6 +31,14 @@ std::string volatility_query(const std::vector<std::string>& names);
 Result<std::vector<std::pair<std::string, char>>> parse_volatility_result(
     const pgclient::QueryResult& result, const std::vector<std::string>& names);
 
+/// The most volatile overload of every function in pg_catalog: rows (proname, provolatile).
+inline constexpr const char* kBuiltinVolatilityQuery =
+    "SELECT p.proname::text, max(p.provolatile::text) FROM pg_catalog.pg_proc p "
+    "WHERE p.pronamespace = 'pg_catalog'::regnamespace GROUP BY p.proname";
+/// The rows of kBuiltinVolatilityQuery; an error when the answer is not of that shape.
+Result<std::vector<std::pair<std::string, char>>> parse_builtin_volatility(
+    const pgclient::QueryResult& result);
+
 /// `text` as an SQL string literal (E'...'), valid whatever standard_conforming_strings is.
 /// Precondition: no NUL byte.
 std::string quote_literal(std::string_view text);

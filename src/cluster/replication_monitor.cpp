@@ -103,6 +103,9 @@ net::awaitable<void> ReplicationMonitor::run_round() {
   if (primary && primary->reachable) usable_primary = primary->id;
   store_.publish(std::move(next));
   collect_function_lookups();
+  if (usable_primary && !builtins_loaded_ && on_builtin_volatilities) {
+    co_await load_builtin_volatility(*usable_primary);
+  }
   if (usable_primary) co_await lookup_function_volatility(*usable_primary);
 }
 
@@ -183,6 +186,23 @@ net::awaitable<void> ReplicationMonitor::lookup_function_volatility(std::size_t 
     lookup_backlog_names_.erase(name);
     on_function_volatility(std::move(name), volatility);
   }
+}
+
+net::awaitable<void> ReplicationMonitor::load_builtin_volatility(std::size_t primary) {
+  auto& connection = connections_[primary];
+  if (!connection || !connection->is_open()) co_return;
+  auto answer = co_await connection->query(kBuiltinVolatilityQuery, settings_.query_timeout);
+  auto parsed = answer ? parse_builtin_volatility(*answer)
+                       : Result<std::vector<std::pair<std::string, char>>>(
+                             fail(answer.error().message));
+  if (!parsed) {
+    logger()->warn("reading built-in function volatility from {} failed (retried next round): {}",
+                   addresses_[primary].describe(), parsed.error().message);
+    co_return;
+  }
+  logger()->debug("learned the volatility of {} built-in functions", parsed->size());
+  on_builtin_volatilities(std::move(*parsed));
+  builtins_loaded_.store(true, std::memory_order_release);
 }
 
 net::awaitable<void> ReplicationMonitor::wait_for_next_round() {

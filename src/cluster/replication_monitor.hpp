@@ -50,6 +50,11 @@ class ReplicationMonitor {
   std::function<std::vector<std::string>()> pending_function_lookups;
   std::function<void(std::string name, char volatility)> on_function_volatility;
   static constexpr std::size_t kMaxLookupsPerRound = 200;
+  /// Called once, after the first round with a primary, with the volatility of every
+  /// pg_catalog function (retried each round until it succeeds).
+  std::function<void(std::vector<std::pair<std::string, char>>)> on_builtin_volatilities;
+  /// True once on_builtin_volatilities was called (thread-safe).
+  bool builtins_loaded() const { return builtins_loaded_.load(std::memory_order_acquire); }
 
   /// Spawns the monitoring loop on the executor; the first round starts at once. Call once.
   /// Thread-safe.
@@ -70,6 +75,7 @@ class ReplicationMonitor {
   net::awaitable<NodeObservation> probe_node(std::size_t id);
   void collect_function_lookups();
   net::awaitable<void> lookup_function_volatility(std::size_t primary);
+  net::awaitable<void> load_builtin_volatility(std::size_t primary);
   net::awaitable<void> wait_for_next_round();
   void log_changes(const ClusterState& previous, const ClusterState& next,
                    const std::vector<NodeObservation>& observations);
@@ -90,6 +96,7 @@ class ReplicationMonitor {
   net::asio::steady_timer wake_;
   net::Event loop_ended_;
   std::atomic<bool> started_{false};
+  std::atomic<bool> builtins_loaded_{false};
   bool stopping_ = false;
   bool probe_requested_ = false;
 };

@@ -214,7 +214,8 @@ net::awaitable<ClientSession::Step> ClientSession::route_message(char type,
     view.in_transaction = active_->connection->status != pool::ServerTxnStatus::kIdle;
   }
   view.outstanding = state.outstanding;
-  auto action = router_->decide(type, body, body_length, view, cluster_state(), random_bits());
+  if (!state.draw) state.draw = random_bits();
+  auto action = router_->decide(type, body, body_length, view, cluster_state(), *state.draw);
   switch (action.kind) {
     case RouteAction::Kind::kTerminate: state.client_terminated = true; co_return Step::kStop;
     case RouteAction::Kind::kHold:
@@ -228,6 +229,7 @@ net::awaitable<ClientSession::Step> ClientSession::route_message(char type,
       }
       state.held.push_back({state.cursor, type, body_length});
       state.cursor += total;
+      state.draw.reset();
       co_return Step::kNext;
     case RouteAction::Kind::kAnswerLocally:
     case RouteAction::Kind::kNoServer: {
@@ -239,6 +241,7 @@ net::awaitable<ClientSession::Step> ClientSession::route_message(char type,
       client_buffer_.consume(state.cursor + total);
       state.cursor = 0;
       state.held.clear();
+      state.draw.reset();
       bool ok = action.kind == RouteAction::Kind::kAnswerLocally
                     ? co_await answer_locally(action.local, state)
                     : co_await answer_error(type, sqlstate::kCannotConnectNow,
@@ -272,6 +275,7 @@ net::awaitable<ClientSession::Step> ClientSession::forward(char type, std::uint3
       client_buffer_.consume(state.cursor + total);
       state.cursor = 0;
       state.held.clear();
+      state.draw.reset();
       bool ok = co_await answer_error(type, state.switch_sqlstate, state.switch_error, state);
       co_return ok ? Step::kNext : Step::kStop;
     }
@@ -299,6 +303,7 @@ net::awaitable<ClientSession::Step> ClientSession::forward(char type, std::uint3
   state.stream_remaining = complete ? 0 : state.cursor + total - in_buffer;
   state.cursor = 0;
   state.held.clear();
+  state.draw.reset();
   co_return Step::kNext;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct RelayState {
   bool client_terminated = false;
   bool client_gone = false;
   const char* client_protocol_error = nullptr;
+  /// The random draw for the message being routed: the same when the relay asks again about
+  /// it (after waiting or switching), so a re-decision cannot wander between nodes.
+  std::optional<std::uint64_t> draw;
   std::string switch_error;  ///< why the last switch to another node failed
   std::string switch_sqlstate;
 };

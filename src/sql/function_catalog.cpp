@@ -155,8 +155,16 @@ FunctionCatalog::Verdict FunctionCatalog::classify(std::string_view function_nam
   if (Patterns::any_matches(patterns_->write, name)) return Verdict::kWrite;
   if (Patterns::any_matches(patterns_->read_only, name)) return Verdict::kRead;
   if (is_builtin_never_on_standby(last_part(name))) return Verdict::kWrite;
+  std::string_view builtin_name = name;
+  if (builtin_name.starts_with("pg_catalog.")) builtin_name.remove_prefix(11);
+  bool unqualified = builtin_name.find('.') == std::string_view::npos;
   {
     std::shared_lock lock(mutex_);
+    if (unqualified) {
+      if (auto it = builtins_.find(builtin_name); it != builtins_.end()) {
+        return is_read(it->second) ? Verdict::kRead : Verdict::kWrite;
+      }
+    }
     if (auto it = learned_.find(name); it != learned_.end()) {
       return is_read(it->second) ? Verdict::kRead : Verdict::kWrite;
     }
@@ -197,6 +205,17 @@ void FunctionCatalog::learn(std::string_view function_name, char provolatile) {
     it->second = provolatile;
   }
   version_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void FunctionCatalog::learn_builtins(const std::vector<std::pair<std::string, char>>& functions) {
+  std::unique_lock lock(mutex_);
+  for (const auto& [name, volatility] : functions) {
+    builtins_[to_lower(name)] = volatility;
+    pending_.erase(name);
+  }
+  builtins_known_.store(true, std::memory_order_release);
+  version_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void FunctionCatalog::forget_learned() {

@@ -59,8 +59,14 @@ class FunctionCatalog {
   void learn(std::string_view function_name, char provolatile);
 
   /// Forgets everything learned (a DDL seen through the proxy, or a reload). Bumps version()
-  /// and generation().
+  /// and generation(). The built-in functions stay known.
   void forget_learned();
+  /// The volatility of every pg_catalog function (name, most volatile overload), read once
+  /// from the primary, so that everyday built-ins (now(), inet_server_port(), ...) are known
+  /// from the first statement. Consulted for unqualified and pg_catalog-qualified names, after
+  /// the lists above and before learned names (pg_catalog comes first in the search path).
+  void learn_builtins(const std::vector<std::pair<std::string, char>>& functions);
+  bool builtins_known() const { return builtins_known_.load(std::memory_order_acquire); }
 
   /// Bumps on every learn() and forget_learned(): a cached result that used an unknown
   /// function is stale once this changes.
@@ -85,6 +91,8 @@ class FunctionCatalog {
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, char, StringHash, std::equal_to<>> learned_;
   NameSet pending_;
+  std::unordered_map<std::string, char, StringHash, std::equal_to<>> builtins_;
+  std::atomic<bool> builtins_known_{false};
   std::atomic<std::uint64_t> version_{0};
   std::atomic<std::uint64_t> generation_{0};
 };

@@ -76,7 +76,8 @@ std::string proxy_config_text(LocalCluster& cluster, const ProxySettings& settin
   text += "\n[routing]\n" + section_extra(settings, "routing");
   text += "\n[admin]\nlisten = " +
           toml_string(admin_port > 0 ? "127.0.0.1:" + std::to_string(admin_port) : "") + "\n";
-  for (std::size_t i = 0; i < cluster.size(); ++i) {
+  for (std::size_t k = 0; k < cluster.size(); ++k) {
+    std::size_t i = settings.reverse_backends ? cluster.size() - 1 - k : k;
     auto& node = cluster.node(i);
     std::uint32_t weight = i < settings.weights.size() ? settings.weights[i] : 1;
     text += "\n[[backends]]\nname = " + toml_string(node.name()) +

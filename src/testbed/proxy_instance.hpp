@@ -32,6 +32,8 @@ struct ProxySettings {
   std::string log_level = "info";
   /// Every node is a backend; weights by node index (missing: 1).
   std::vector<std::uint32_t> weights;
+  /// List the backends in reverse node order (roles must still be discovered right).
+  bool reverse_backends = false;
   /// Serve the admin HTTP API on a free loopback port (admin_port()).
   bool admin_api = true;
   /// Keep the process and files when this object is destroyed (sandbox).

@@ -40,9 +40,10 @@ bool wait_until(Condition condition, std::chrono::milliseconds timeout) {
 
 class ProxyFixture : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { create_cluster(0); }
+  static void create_cluster(int standbys) {
     testbed::ClusterOptions options;
-    options.standbys = 0;
+    options.standbys = standbys;
     auto created = testbed::LocalCluster::create(options);
     ASSERT_TRUE(created) << created.error().message;
     cluster_ = std::move(*created).release();
