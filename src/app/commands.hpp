@@ -13,7 +13,7 @@ int set_password(const std::string& passwords_file, const std::string& user, int
 
 struct SandboxOptions {
   std::string dir;
-  int standbys = 1;
+  int standbys = 2;
   int port = 0;  ///< proxy port; 0 picks a free one
 };
 int sandbox_up(const SandboxOptions& options);

@@ -61,9 +61,10 @@ std::string monitor_password_for(const config::Config& config, const proxy::Auth
   if (!config.monitor.password.empty()) return config.monitor.password;
   const auto* secret = auth.passwords.find(config.monitor.user);
   if (secret != nullptr && secret->kind == auth::SecretKind::kPlain) return secret->text;
-  logger()->warn("the replication monitor has no password for user \"{}\": set [monitor] "
-                 "password, or give that user a plain-text entry in {}",
-                 config.monitor.user, config.auth.passwords_file);
+  logger()->warn(
+      "the replication monitor has no password for user \"{}\": set [monitor] "
+      "password, or give that user a plain-text entry in {}",
+      config.monitor.user, config.auth.passwords_file);
   return {};
 }
 
@@ -154,11 +155,10 @@ Result<void> ProxyServer::Impl::open_admin_api() {
   views.counters = &ctx->node_counters();
   views.delay_in_seconds = ctx->routing_policy().delay_threshold_time.count() > 0;
   views.version = kVersionText;
-  auto server = admin::HttpServer::open(
-      workers.executor(0), config->admin.listen,
-      [views](const admin::HttpRequest& request) {
-        return admin::handle_admin_request(request, views);
-      });
+  auto server = admin::HttpServer::open(workers.executor(0), config->admin.listen,
+                                        [views](const admin::HttpRequest& request) {
+                                          return admin::handle_admin_request(request, views);
+                                        });
   if (!server) return fail("admin API: " + server.error().message);
   admin_server = std::move(*server);
   return {};

@@ -70,8 +70,9 @@ bool is_our_proxy(pid_t pid, const SandboxOptions& o) {
   return cmdline.find(proxy_dir(o)) != std::string::npos;
 }
 
-std::string connect_text(testbed::LocalCluster& cluster, int proxy_port, pid_t proxy_pid,
+std::string connect_text(testbed::LocalCluster& cluster, const testbed::ProxyInstance& proxy,
                          const SandboxOptions& o) {
+  int proxy_port = proxy.port();
   std::ostringstream out;
   out << "pgwarden sandbox in " << o.dir << "\n";
   for (std::size_t i = 0; i < cluster.size(); ++i) {
@@ -81,12 +82,17 @@ std::string connect_text(testbed::LocalCluster& cluster, int proxy_port, pid_t p
     out << "  " << role << std::string(9 - role.size(), ' ') << node.name()
         << "  127.0.0.1:" << node.port() << "  data " << node.data_dir() << "\n";
   }
-  out << "  pgwarden  127.0.0.1:" << proxy_port << "  pid " << proxy_pid << "  log " << proxy_dir(o)
-      << "/pgwarden.log\n\n"
+  out << "  pgwarden  127.0.0.1:" << proxy_port << "  pid " << proxy.pid() << "  log "
+      << proxy_dir(o) << "/pgwarden.log  admin API 127.0.0.1:" << proxy.admin_port() << "\n\n"
       << "Connect through pgwarden (user " << cluster.app_user() << ", password "
       << cluster.app_password() << ", database " << cluster.app_database() << "):\n"
       << "  PGPASSWORD='" << cluster.app_password() << "' psql -h 127.0.0.1 -p " << proxy_port
       << " -U " << cluster.app_user() << " " << cluster.app_database() << "\n\n"
+      << "See the nodes and where reads go:\n  PGPASSWORD='" << cluster.app_password()
+      << "' psql -h 127.0.0.1 -p " << proxy_port << " -U " << cluster.app_user() << " "
+      << cluster.app_database()
+      << " -c 'SHOW POOL_NODES'\n  pgwarden ctl --admin 127.0.0.1:" << proxy.admin_port()
+      << " nodes\n\n"
       << "Stop and remove everything:\n  pgwarden sandbox down"
       << (o.dir == "/tmp/pgwarden-sandbox" ? "" : " --dir " + o.dir) << "\n";
   return out.str();
@@ -123,6 +129,10 @@ int sandbox_up(const SandboxOptions& o) {
   settings.dir = proxy_dir(o);
   settings.keep = true;
   settings.port = o.port != 0 ? o.port : port_is_free(kPreferredPort) ? kPreferredPort : 0;
+  // Every read drawn anew, so that a short `pgbench -S` already shows the reads spread over the
+  // nodes by weight (SHOW POOL_NODES); production configs usually keep the session-level default.
+  settings.settings.emplace_back("routing", "statement_level = true");
+  settings.admin_api = true;
   auto proxy = testbed::ProxyInstance::start(**cluster, settings);
   if (!proxy) {
     std::cerr << "pgwarden sandbox: " << proxy.error().message << "\n";
@@ -130,7 +140,7 @@ int sandbox_up(const SandboxOptions& o) {
     return 1;
   }
   std::ofstream(pid_file(o)) << (*proxy)->pid() << "\n";
-  auto text = connect_text(**cluster, (*proxy)->port(), (*proxy)->pid(), o);
+  auto text = connect_text(**cluster, **proxy, o);
   std::ofstream(o.dir + "/README.txt") << text;
   std::cout << "\n" << text;
   return 0;

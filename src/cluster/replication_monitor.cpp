@@ -192,9 +192,9 @@ net::awaitable<void> ReplicationMonitor::load_builtin_volatility(std::size_t pri
   auto& connection = connections_[primary];
   if (!connection || !connection->is_open()) co_return;
   auto answer = co_await connection->query(kBuiltinVolatilityQuery, settings_.query_timeout);
-  auto parsed = answer ? parse_builtin_volatility(*answer)
-                       : Result<std::vector<std::pair<std::string, char>>>(
-                             fail(answer.error().message));
+  auto parsed =
+      answer ? parse_builtin_volatility(*answer)
+             : Result<std::vector<std::pair<std::string, char>>>(fail(answer.error().message));
   if (!parsed) {
     logger()->warn("reading built-in function volatility from {} failed (retried next round): {}",
                    addresses_[primary].describe(), parsed.error().message);

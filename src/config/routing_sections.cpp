@@ -5,6 +5,8 @@
 #include <optional>
 #include <regex>
 
+#include <regex.h>
+
 #include "config/sections.hpp"
 #include "config/validate.hpp"
 
@@ -16,19 +18,42 @@ using std::chrono::milliseconds;
 constexpr milliseconds kZero{0};
 constexpr milliseconds kTenMs{10};
 
-/// Checks that every entry compiles as an (extended ECMAScript) regular expression.
+enum class Syntax { kEcmaScript, kPosixExtended };
+
+/// Why `pattern` does not compile in `syntax`, or "" when it does.
+std::string regex_problem(const std::string& pattern, Syntax syntax) {
+  if (syntax == Syntax::kPosixExtended) {
+    regex_t compiled;
+    int code = ::regcomp(&compiled, pattern.c_str(), REG_EXTENDED | REG_ICASE | REG_NOSUB);
+    if (code == 0) {
+      ::regfree(&compiled);
+      return "";
+    }
+    char text[256];
+    ::regerror(code, &compiled, text, sizeof text);
+    return text;
+  }
+  try {
+    std::regex compiled(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+/// Checks that every entry compiles as a regular expression of `syntax`.
 void check_patterns(TableReader& table, std::string_view key,
-                    const std::vector<std::string>& patterns) {
+                    const std::vector<std::string>& patterns, Syntax syntax) {
   const toml::node* node = table.find(key);
   if (node == nullptr) return;
   for (std::size_t i = 0; i < patterns.size(); ++i) {
-    try {
-      std::regex compiled(patterns[i], std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      const toml::node& item = *node->as_array()->get(i);
-      table.error(item, std::string(key) + "[" + std::to_string(i) + "]",
-                  std::string("not a valid regular expression: ") + e.what());
-    }
+    auto problem = regex_problem(patterns[i], syntax);
+    if (problem.empty()) continue;
+    const toml::node& item = *node->as_array()->get(i);
+    table.error(item, std::string(key) + "[" + std::to_string(i) + "]",
+                std::string(syntax == Syntax::kPosixExtended ? "not a valid POSIX extended"
+                                                             : "not a valid") +
+                    " regular expression: " + problem);
   }
 }
 
@@ -37,8 +62,9 @@ void check_patterns(TableReader& table, std::string_view key,
 std::optional<RedirectRule> parse_redirect(const std::string& text, std::string* why) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    *why = "expected \"pattern:primary\", \"pattern:standby\" or \"pattern:<backend>\", with an "
-           "optional \"(ratio)\" after the target";
+    *why =
+        "expected \"pattern:primary\", \"pattern:standby\" or \"pattern:<backend>\", with an "
+        "optional \"(ratio)\" after the target";
     return std::nullopt;
   }
   RedirectRule rule;
@@ -87,8 +113,7 @@ void read_redirects(TableReader& table, std::string_view key, std::vector<Redire
     if (auto rule = parse_redirect(texts[i], &why)) {
       out.push_back(std::move(*rule));
     } else {
-      table.error(*node->as_array()->get(i), std::string(key) + "[" + std::to_string(i) + "]",
-                  why);
+      table.error(*node->as_array()->get(i), std::string(key) + "[" + std::to_string(i) + "]", why);
     }
   }
 }
@@ -116,11 +141,12 @@ void read_routing(TableReader& table, RoutingConfig& out) {
   table.read_duration("delay_threshold_time", kZero, kMaxDuration, out.delay_threshold_time);
   table.read_bool("read_your_writes", out.read_your_writes);
   table.read_string_array("write_functions", out.write_functions);
-  check_patterns(table, "write_functions", out.write_functions);
+  check_patterns(table, "write_functions", out.write_functions, Syntax::kEcmaScript);
   table.read_string_array("read_only_functions", out.read_only_functions);
-  check_patterns(table, "read_only_functions", out.read_only_functions);
+  check_patterns(table, "read_only_functions", out.read_only_functions, Syntax::kEcmaScript);
   table.read_string_array("primary_routing_patterns", out.primary_routing_patterns);
-  check_patterns(table, "primary_routing_patterns", out.primary_routing_patterns);
+  check_patterns(table, "primary_routing_patterns", out.primary_routing_patterns,
+                 Syntax::kPosixExtended);
   read_redirects(table, "database_redirect", out.database_redirect);
   read_redirects(table, "application_redirect", out.application_redirect);
   read_redirects(table, "user_redirect", out.user_redirect);
@@ -141,7 +167,8 @@ void check_redirect_nodes(const Config& config, ErrorSink& errors) {
     for (std::size_t i = 0; i < rules.size(); ++i) {
       if (rules[i].target != RedirectRule::Target::kNode) continue;
       bool known = false;
-      for (const auto& b : config.backends) known |= b.name == rules[i].node;
+      for (const auto& b : config.backends)
+        known |= b.name == rules[i].node;
       if (!known) {
         errors.add_unpositioned(std::string("routing.") + key + "[" + std::to_string(i) + "]",
                                 "no backend is named \"" + rules[i].node + "\"");

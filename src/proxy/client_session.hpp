@@ -17,6 +17,7 @@
 
 #include "auth/passwords.hpp"
 #include "auth/scram.hpp"
+#include "cluster/cluster_state.hpp"
 #include "common/io_buffer.hpp"
 #include "net/listener.hpp"
 #include "net/stream.hpp"
@@ -32,7 +33,6 @@
 #include "proxy/session_settings.hpp"
 #include "proxy/statement_registry.hpp"
 #include "route/router.hpp"
-#include "cluster/cluster_state.hpp"
 #include "wire/message_channel.hpp"
 
 namespace pgw::proxy {

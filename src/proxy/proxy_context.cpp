@@ -53,7 +53,8 @@ ProxyContext::ProxyContext(std::shared_ptr<const config::Config> config,
       functions_(config_->routing.write_functions, config_->routing.read_only_functions),
       pools_(pool_settings_from(*config_)),
       cancels_(SecureRandom::instance()) {
-  for (const auto& b : config_->backends) backends_.push_back({b.name, b.host, b.port});
+  for (const auto& b : config_->backends)
+    backends_.push_back({b.name, b.host, b.port});
 }
 
 ProxyContext::~ProxyContext() = default;
@@ -64,8 +65,8 @@ sql::Classifier& ProxyContext::classifier() {
   thread_local const ProxyContext* owner = nullptr;
   thread_local std::unique_ptr<sql::Classifier> classifier;
   if (owner != this || !classifier) {
-    classifier = std::make_unique<sql::Classifier>(functions_,
-                                                   config_->routing.primary_routing_patterns);
+    classifier =
+        std::make_unique<sql::Classifier>(functions_, config_->routing.primary_routing_patterns);
     owner = this;
   }
   return *classifier;

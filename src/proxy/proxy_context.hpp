@@ -10,9 +10,9 @@
 
 #include "auth/hba.hpp"
 #include "auth/passwords.hpp"
-#include "config/config.hpp"
 #include "cluster/cluster_state_store.hpp"
 #include "cluster/node_counters.hpp"
+#include "config/config.hpp"
 #include "pool/pool_manager.hpp"
 #include "proxy/cancel_registry.hpp"
 #include "route/router.hpp"

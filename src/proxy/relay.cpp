@@ -39,19 +39,25 @@ std::uint64_t random_bits() {
 std::size_t body_wanted(char type, std::uint32_t body_length) {
   switch (type) {
     case 'Q':
-    case 'P': return body_length <= kMaxInspected ? body_length : 0;
-    case 'B': return body_length < 512 ? body_length : 512;
+    case 'P':
+      return body_length <= kMaxInspected ? body_length : 0;
+    case 'B':
+      return body_length < 512 ? body_length : 512;
     case 'D':
     case 'C':
     case 'E':
     case 'S':
     case 'H':
-    case 'X': return body_length <= kMaxInspected ? body_length : 0;
-    default: return 0;
+    case 'X':
+      return body_length <= kMaxInspected ? body_length : 0;
+    default:
+      return 0;
   }
 }
 
-bool expects_ready(char type) { return type == 'Q' || type == 'S' || type == 'F'; }
+bool expects_ready(char type) {
+  return type == 'Q' || type == 'S' || type == 'F';
+}
 
 std::uint32_t read_be32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
@@ -107,8 +113,8 @@ net::awaitable<void> ClientSession::relay() {
     }
   } else if (state.client_protocol_error != nullptr) {
     context_.counters().protocol_errors++;
-    logger()->warn("session {} from {}: invalid message from client: {}", id_,
-                   peer_.to_string(), state.client_protocol_error);
+    logger()->warn("session {} from {}: invalid message from client: {}", id_, peer_.to_string(),
+                   state.client_protocol_error);
     if (at_boundary) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kProtocolViolation,
                           std::string("invalid message: ") + state.client_protocol_error,
@@ -120,8 +126,7 @@ net::awaitable<void> ClientSession::relay() {
     if (state.server_protocol_error != nullptr) end_detail_ = state.server_protocol_error;
     if (at_boundary && !state.client_gone) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kConnectionFailure,
-                          "server closed the connection unexpectedly",
-                          SessionEnd::kServerClosed);
+                          "server closed the connection unexpectedly", SessionEnd::kServerClosed);
     }
   } else if (!end_) {
     end_ = state.client_terminated ? SessionEnd::kClientTerminate : SessionEnd::kClientClosed;
@@ -138,8 +143,8 @@ net::awaitable<void> ClientSession::pump_client(RelayState& state) {
     std::size_t available = data.size() - state.cursor;
     if (state.stream_remaining > 0 && available > 0) {
       // The rest of a large message: straight to the active server.
-      auto take = static_cast<std::size_t>(
-          std::min<std::uint64_t>(state.stream_remaining, data.size()));
+      auto take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(state.stream_remaining, data.size()));
       if (co_await active_->connection->stream().write_all(data.first(take))) {
         state.server_gone = true;
         co_return;
@@ -153,8 +158,8 @@ net::awaitable<void> ClientSession::pump_client(RelayState& state) {
       char type = static_cast<char>(header[0]);
       std::uint32_t length = read_be32(header + 1);
       if (length < 4 || length - 4 > state.max_message_size) {
-        state.client_protocol_error = length < 4 ? "invalid message length"
-                                                 : "message exceeds the maximum message size";
+        state.client_protocol_error =
+            length < 4 ? "invalid message length" : "message exceeds the maximum message size";
         co_return;
       }
       std::uint32_t body_length = length - 4;
@@ -217,7 +222,9 @@ net::awaitable<ClientSession::Step> ClientSession::route_message(char type,
   if (!state.draw) state.draw = random_bits();
   auto action = router_->decide(type, body, body_length, view, cluster_state(), *state.draw);
   switch (action.kind) {
-    case RouteAction::Kind::kTerminate: state.client_terminated = true; co_return Step::kStop;
+    case RouteAction::Kind::kTerminate:
+      state.client_terminated = true;
+      co_return Step::kStop;
     case RouteAction::Kind::kHold:
       if (!complete) {
         if (state.cursor + total > kMaxHeldUnit) {
@@ -244,13 +251,13 @@ net::awaitable<ClientSession::Step> ClientSession::route_message(char type,
       state.draw.reset();
       bool ok = action.kind == RouteAction::Kind::kAnswerLocally
                     ? co_await answer_locally(action.local, state)
-                    : co_await answer_error(type, sqlstate::kCannotConnectNow,
-                                            std::string("cannot route the statement: ") +
-                                                action.reason,
-                                            state);
+                    : co_await answer_error(
+                          type, sqlstate::kCannotConnectNow,
+                          std::string("cannot route the statement: ") + action.reason, state);
       co_return ok ? Step::kNext : Step::kStop;
     }
-    case RouteAction::Kind::kForward: break;
+    case RouteAction::Kind::kForward:
+      break;
   }
   co_return co_await forward(type, body_length, action, state);
 }

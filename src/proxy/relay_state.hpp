@@ -28,10 +28,10 @@ struct RelayState {
   protocol::StreamScanner server_scanner{std::size_t{1} << 30};
   net::Event pump_done;  ///< set when the pump stopped
   bool pump_running = false;
-  bool stop_pump = false;     ///< asked to stop at the next message boundary
-  bool server_gone = false;   ///< the active server closed or broke the protocol
+  bool stop_pump = false;    ///< asked to stop at the next message boundary
+  bool server_gone = false;  ///< the active server closed or broke the protocol
   const char* server_protocol_error = nullptr;
-  net::Event idle;            ///< set whenever nothing is outstanding
+  net::Event idle;  ///< set whenever nothing is outstanding
   /// Query, Sync and FunctionCall messages sent to the active server, minus ReadyForQuery
   /// messages received from it.
   int outstanding = 0;

@@ -46,18 +46,20 @@ net::awaitable<bool> ClientSession::activate(std::size_t node,
   ServerSlot* slot = find_slot(node);
   if (slot != nullptr && slot->connection->stream().peer_closed()) {
     // An idle connection the server closed meanwhile (restart, idle timeout): a new one.
-    logger()->info("session {}: server connection to {} was closed while idle; reconnecting",
-                   id_, slot->connection->address().describe());
+    logger()->info("session {}: server connection to {} was closed while idle; reconnecting", id_,
+                   slot->connection->address().describe());
     drop_slot(slot);
     slot = nullptr;
   }
-  if (slot == nullptr) slot = co_await connect_slot(node, state.switch_error, state.switch_sqlstate);
+  if (slot == nullptr)
+    slot = co_await connect_slot(node, state.switch_error, state.switch_sqlstate);
   bool ready = slot != nullptr;
   if (ready && !session_log_.up_to_date(node)) {
     // Each statement alone, so that one failing does not undo the others.
     protocol::Bytes replay;
     auto pending = session_log_.pending_entries(node);
-    for (const auto& sql : pending) protocol::encode(protocol::Query{sql}, replay);
+    for (const auto& sql : pending)
+      protocol::encode(protocol::Query{sql}, replay);
     ready = co_await run_control(*slot, replay, static_cast<int>(pending.size()));
     if (ready) session_log_.mark_applied(node);
   }
@@ -65,13 +67,13 @@ net::awaitable<bool> ClientSession::activate(std::size_t node,
     protocol::Bytes prepare;
     for (const auto& injection : injections) {
       if (injection.close_first) protocol::encode(protocol::Close{'S', injection.name}, prepare);
-      prepare.insert(prepare.end(), injection.parse_message.begin(),
-                     injection.parse_message.end());
+      prepare.insert(prepare.end(), injection.parse_message.begin(), injection.parse_message.end());
     }
     protocol::encode(protocol::Sync{}, prepare);
     ready = co_await run_control(*slot, prepare, 1);
     if (ready) {
-      for (const auto& injection : injections) statements_.on_prepared_here(injection.name, node);
+      for (const auto& injection : injections)
+        statements_.on_prepared_here(injection.name, node);
     }
   }
   if (!ready) {
@@ -114,7 +116,8 @@ net::awaitable<bool> ClientSession::run_control(ServerSlot& slot, const protocol
     switch (frame->type) {
       case 'Z':
         --expected_ready;
-        if (!frame->body.empty()) server.status = static_cast<pool::ServerTxnStatus>(frame->body[0]);
+        if (!frame->body.empty())
+          server.status = static_cast<pool::ServerTxnStatus>(frame->body[0]);
         break;
       case 'S':
         if (auto message = protocol::decode_backend('S', frame->body)) {
@@ -135,7 +138,8 @@ net::awaitable<bool> ClientSession::run_control(ServerSlot& slot, const protocol
         if (!co_await send_to_client({start, frame->size})) co_return false;
         break;
       }
-      default: break;  // ParseComplete, CloseComplete, CommandComplete, notices of our own
+      default:
+        break;  // ParseComplete, CloseComplete, CommandComplete, notices of our own
     }
   }
   co_return true;

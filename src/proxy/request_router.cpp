@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 
-
 namespace pgw::proxy {
 namespace {
 
@@ -30,10 +29,13 @@ std::optional<std::string_view> cstring_at(protocol::ByteView body, std::size_t 
 /// Statements that change the session's settings and must be repeated on every node it uses.
 bool is_session_setting(const sql::StatementInfo& info) {
   switch (info.kind) {
-    case StatementKind::kSet: return !info.set_local;
+    case StatementKind::kSet:
+      return !info.set_local;
     case StatementKind::kReset:
-    case StatementKind::kDiscard: return true;
-    default: return false;
+    case StatementKind::kDiscard:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -44,8 +46,10 @@ bool pins_to_primary(const sql::StatementInfo& info) {
     case StatementKind::kCreateTempTable:
     case StatementKind::kListen:
     case StatementKind::kPrepare:
-    case StatementKind::kDeclareCursor: return true;
-    default: return false;
+    case StatementKind::kDeclareCursor:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -70,8 +74,10 @@ bool is_write(const sql::StatementInfo& info) {
     case StatementKind::kUnlisten:
     case StatementKind::kDeallocate:
     case StatementKind::kFetch:
-    case StatementKind::kClosePortal: return false;
-    default: return true;
+    case StatementKind::kClosePortal:
+      return false;
+    default:
+      return true;
   }
 }
 
@@ -81,8 +87,8 @@ LocalQuery local_query_of(std::string_view sql) {
   while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front()))) {
     sql.remove_prefix(1);
   }
-  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) ||
-                          sql.back() == ';')) {
+  while (!sql.empty() &&
+         (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) {
     sql.remove_suffix(1);
   }
   if (sql.size() < 5 || !iequals(sql.substr(0, 4), "show") ||
@@ -135,8 +141,10 @@ RouteAction RequestRouter::decide(char type, protocol::ByteView body, std::uint3
                                   const RelayView& view, const cluster::ClusterState& state,
                                   std::uint64_t random) {
   switch (type) {
-    case 'X': return {RouteAction::Kind::kTerminate};
-    case 'Q': return decide_query(body, body_length, view, state, random);
+    case 'X':
+      return {RouteAction::Kind::kTerminate};
+    case 'Q':
+      return decide_query(body, body_length, view, state, random);
     case 'F':
       // A fast-path function call may write: the primary, with whatever unit is open.
       if (unit_.open) {
@@ -151,7 +159,8 @@ RouteAction RequestRouter::decide(char type, protocol::ByteView body, std::uint3
     case 'E':
     case 'C':
     case 'H':
-    case 'S': return decide_extended(type, body, body_length, view, state, random);
+    case 'S':
+      return decide_extended(type, body, body_length, view, state, random);
     default:
       // COPY data and anything unknown go where the session is (the server judges them).
       return {RouteAction::Kind::kForward, current_or_primary(view, state)};
@@ -159,8 +168,7 @@ RouteAction RequestRouter::decide(char type, protocol::ByteView body, std::uint3
 }
 
 RouteAction RequestRouter::decide_query(protocol::ByteView body, std::uint32_t body_length,
-                                        const RelayView& view,
-                                        const cluster::ClusterState& state,
+                                        const RelayView& view, const cluster::ClusterState& state,
                                         std::uint64_t random) {
   if (unit_.open) {
     // A Query while an extended-protocol unit is unsynced: keep the order on one server.
@@ -246,8 +254,7 @@ RouteAction RequestRouter::decide_extended(char type, protocol::ByteView body,
 }
 
 RouteAction RequestRouter::add_to_unit(const sql::StatementInfo& info, const RelayView& view,
-                                       const cluster::ClusterState& state,
-                                       std::uint64_t random) {
+                                       const cluster::ClusterState& state, std::uint64_t random) {
   unit_.open = true;
   if (pins_to_primary(info) || is_session_setting(info)) {
     unit_.needs_primary = true;
@@ -296,8 +303,8 @@ void RequestRouter::forwarded(char type, protocol::ByteView body, std::size_t no
       auto sql = name ? cstring_at(body, name->size() + 1) : std::nullopt;
       const auto& info = sql ? classifier_.classify(*sql) : unparsed_;
       if (name) statements_.on_parse(*name, whole_message, info, node);
-      if (name && !name->empty() && std::find(unit_.parsed.begin(), unit_.parsed.end(), *name) ==
-                                        unit_.parsed.end()) {
+      if (name && !name->empty() &&
+          std::find(unit_.parsed.begin(), unit_.parsed.end(), *name) == unit_.parsed.end()) {
         unit_.parsed.emplace_back(*name);
       }
       if (pins_to_primary(info)) session_.pinned_to_primary = true;
@@ -309,8 +316,11 @@ void RequestRouter::forwarded(char type, protocol::ByteView body, std::size_t no
         if (auto name = cstring_at(body, 1)) statements_.on_close(*name, node);
       }
       break;
-    case 'F': wrote_ = true; break;
-    default: break;
+    case 'F':
+      wrote_ = true;
+      break;
+    default:
+      break;
   }
   if (type == 'S') {
     unit_ = Unit{};

@@ -84,11 +84,11 @@ class RequestRouter {
   struct Unit {
     bool open = false;
     bool needs_primary = false;
-    std::optional<std::size_t> fixed;       ///< decided (forwarded at least once)
-    std::optional<std::size_t> read_node;   ///< where the reads held so far would go
+    std::optional<std::size_t> fixed;      ///< decided (forwarded at least once)
+    std::optional<std::size_t> read_node;  ///< where the reads held so far would go
     bool count_select = false;
-    std::vector<std::string> parsed;        ///< statements the unit itself prepares
-    std::vector<std::string> bound;         ///< statements it binds or describes
+    std::vector<std::string> parsed;  ///< statements the unit itself prepares
+    std::vector<std::string> bound;   ///< statements it binds or describes
   };
 
   RouteAction decide_query(protocol::ByteView body, std::uint32_t body_length,

@@ -105,8 +105,8 @@ net::awaitable<ServerSlot*> ClientSession::connect_slot(std::size_t node, std::s
         co_await send_to_client(failure.server_error);
       }
       error = failure.message;
-      sqlstate_out = failure.sqlstate.empty() ? std::string(sqlstate::kConnectionFailure)
-                                              : failure.sqlstate;
+      sqlstate_out =
+          failure.sqlstate.empty() ? std::string(sqlstate::kConnectionFailure) : failure.sqlstate;
       co_return nullptr;
     }
     slot->connection = std::move(*login);

@@ -19,7 +19,8 @@ void SessionLog::append(std::string_view statement, std::size_t node) {
 std::string SessionLog::pending_for(std::size_t node) const {
   std::size_t done = node < applied_.size() ? applied_[node] : 0;
   std::string sql;
-  for (std::size_t i = done; i < entries_.size(); ++i) sql += entries_[i] + ";";
+  for (std::size_t i = done; i < entries_.size(); ++i)
+    sql += entries_[i] + ";";
   return sql;
 }
 
@@ -28,8 +29,12 @@ std::vector<std::string> SessionLog::pending_entries(std::size_t node) const {
   return {entries_.begin() + static_cast<long>(done), entries_.end()};
 }
 
-void SessionLog::mark_applied(std::size_t node) { applied(node) = entries_.size(); }
+void SessionLog::mark_applied(std::size_t node) {
+  applied(node) = entries_.size();
+}
 
-void SessionLog::reset_node(std::size_t node) { applied(node) = 0; }
+void SessionLog::reset_node(std::size_t node) {
+  applied(node) = 0;
+}
 
 }  // namespace pgw::proxy

@@ -52,7 +52,9 @@ void StatementRegistry::forget_node(std::size_t node) {
   }
 }
 
-void StatementRegistry::clear() { statements_.clear(); }
+void StatementRegistry::clear() {
+  statements_.clear();
+}
 
 const StatementRegistry::Statement* StatementRegistry::find(std::string_view name) const {
   auto it = statements_.find(name);

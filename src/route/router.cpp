@@ -64,9 +64,8 @@ const RoutingPolicy::Redirect* session_redirect(SessionRoute& session,
 /// A node among `state.nodes` that can serve the read, chosen by weight with `draw` in
 /// [0, 1); `standbys_only` leaves the primary out.
 std::optional<std::size_t> pick_by_weight(const cluster::ClusterState& state,
-                                          const SessionRoute& session,
-                                          const RoutingPolicy& policy, bool standbys_only,
-                                          double draw) {
+                                          const SessionRoute& session, const RoutingPolicy& policy,
+                                          bool standbys_only, double draw) {
   std::uint64_t total = 0;
   for (const auto& node : state.nodes) {
     if (standbys_only && node.role != NodeRole::kStandby) continue;

@@ -126,7 +126,8 @@ Result<std::unique_ptr<ProxyInstance>> ProxyInstance::start(LocalCluster& cluste
 
   const auto& dir = proxy->dir_;
   auto written =
-      write_file(dir + "/pgwarden.toml", proxy_config_text(cluster, settings, dir, port, proxy->admin_port_), self);
+      write_file(dir + "/pgwarden.toml",
+                 proxy_config_text(cluster, settings, dir, port, proxy->admin_port_), self);
   if (written) {
     written = write_file(dir + "/pg_hba.conf",
                          settings.hba.empty() ? std::string(kDefaultHba) : settings.hba, self);

@@ -62,10 +62,11 @@ TEST_F(Routing, ReadsSpreadByWeightAndWritesStayOnThePrimary) {
   ASSERT_TRUE(conn.ok());
   std::map<int, int> counts;
   constexpr int kReads = 3000;
-  for (int i = 0; i < kReads; ++i) counts[where(conn)]++;
+  for (int i = 0; i < kReads; ++i)
+    counts[where(conn)]++;
   // Expected shares 25 % / 50 % / 25 %; tolerance +-5 points (binomial sd is under 1 point).
-  EXPECT_NEAR(counts[0], kReads / 4, kReads / 20) << counts[0] << " " << counts[1] << " "
-                                                  << counts[2];
+  EXPECT_NEAR(counts[0], kReads / 4, kReads / 20)
+      << counts[0] << " " << counts[1] << " " << counts[2];
   EXPECT_NEAR(counts[1], kReads / 2, kReads / 20);
   EXPECT_NEAR(counts[2], kReads / 4, kReads / 20);
   EXPECT_EQ(counts[-1], 0);
@@ -73,11 +74,11 @@ TEST_F(Routing, ReadsSpreadByWeightAndWritesStayOnThePrimary) {
   auto nodes = conn.exec("SHOW POOL_NODES");
   ASSERT_TRUE(nodes.ok);
   long total = 0;
-  for (const auto& row : nodes.rows) total += std::stol(*row[8]);
+  for (const auto& row : nodes.rows)
+    total += std::stol(*row[8]);
   EXPECT_GE(total, kReads);
   for (int i = 0; i < 300; ++i) {
-    EXPECT_EQ(where(conn, "INSERT INTO items(note) VALUES ('w') RETURNING inet_server_port()"),
-              0);
+    EXPECT_EQ(where(conn, "INSERT INTO items(note) VALUES ('w') RETURNING inet_server_port()"), 0);
   }
 }
 
@@ -111,32 +112,33 @@ TEST_F(Routing, NothingThatWritesReachesAStandby) {
 
 TEST_F(Routing, PgbenchWritesThroughLoadBalancingWithoutFailures) {
   start({.settings = {{"routing", "statement_level = true"}}});
-  auto init = run_command({pg_bin("pgbench"), "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-p",
-                           std::to_string(proxy_->port()), "-U", cluster_->app_user(),
-                           cluster_->app_database()},
-                          client_env());
+  auto init = run_command(
+      {pg_bin("pgbench"), "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-p",
+       std::to_string(proxy_->port()), "-U", cluster_->app_user(), cluster_->app_database()},
+      client_env());
   ASSERT_EQ(init.exit_code, 0) << init.output;
-  auto out = run_command({pg_bin("pgbench"), "-n", "-c", "4", "-j", "2", "-T", "3", "-h",
-                          "127.0.0.1", "-p", std::to_string(proxy_->port()), "-U",
-                          cluster_->app_user(), cluster_->app_database()},
-                         client_env());
+  auto out = run_command(
+      {pg_bin("pgbench"), "-n", "-c", "4", "-j", "2", "-T", "3", "-h", "127.0.0.1", "-p",
+       std::to_string(proxy_->port()), "-U", cluster_->app_user(), cluster_->app_database()},
+      client_env());
   EXPECT_EQ(out.exit_code, 0) << out.output;
-  EXPECT_NE(out.output.find("number of failed transactions: 0 "), std::string::npos)
-      << out.output;
+  EXPECT_NE(out.output.find("number of failed transactions: 0 "), std::string::npos) << out.output;
 }
 
 TEST_F(Routing, ExplicitTransactionsStayOnOneServer) {
   start({.settings = {{"routing", "statement_level = true"}}});
   PgConnection conn(app_conninfo());
   ASSERT_TRUE(conn.ok());
-  for (const char* begin : {"BEGIN", "BEGIN READ ONLY", "START TRANSACTION ISOLATION LEVEL "
-                                                         "REPEATABLE READ READ ONLY"}) {
+  for (const char* begin : {"BEGIN", "BEGIN READ ONLY",
+                            "START TRANSACTION ISOLATION LEVEL "
+                            "REPEATABLE READ READ ONLY"}) {
     ASSERT_TRUE(conn.exec(begin).ok) << begin;
     int first = where(conn);
     if (std::string(begin) == "BEGIN") {
       EXPECT_EQ(first, 0) << "a read-write transaction";
     }
-    for (int i = 0; i < 30; ++i) EXPECT_EQ(where(conn), first) << begin;
+    for (int i = 0; i < 30; ++i)
+      EXPECT_EQ(where(conn), first) << begin;
     ASSERT_TRUE(conn.exec("COMMIT").ok);
   }
 }
@@ -164,8 +166,9 @@ TEST_F(Routing, ReadYourWritesNeverMissesTheRowJustInserted) {
 }
 
 TEST_F(Routing, AStandbyBehindTheLagThresholdGetsNoReadsUntilItCatchesUp) {
-  start({.settings = {{"routing", "statement_level = true\ndelay_threshold = \"1kB\"\n"
-                                  "read_your_writes = false"},
+  start({.settings = {{"routing",
+                       "statement_level = true\ndelay_threshold = \"1kB\"\n"
+                       "read_your_writes = false"},
                       {"monitor", "period = \"200ms\""}}});
   auto& lagging = cluster_->node(1);
   ASSERT_TRUE(lagging.execute("SELECT pg_wal_replay_pause()"));
@@ -183,7 +186,8 @@ TEST_F(Routing, AStandbyBehindTheLagThresholdGetsNoReadsUntilItCatchesUp) {
       },
       std::chrono::seconds(10)));
   std::map<int, int> counts;
-  for (int i = 0; i < 300; ++i) counts[where(conn)]++;
+  for (int i = 0; i < 300; ++i)
+    counts[where(conn)]++;
   EXPECT_EQ(counts[1], 0);
   EXPECT_GT(counts[2], 0);
   ASSERT_TRUE(lagging.execute("SELECT pg_wal_replay_resume()"));
@@ -229,8 +233,8 @@ TEST_F(Routing, SessionSettingsPreparedStatementsAndPins) {
   PQclear(prepared);
   std::map<int, int> executed;
   for (int i = 0; i < 60; ++i) {
-    auto r = to_query_result(
-        PQexecPrepared(conn.raw(), "where_am_i", 0, nullptr, nullptr, nullptr, 0));
+    auto r =
+        to_query_result(PQexecPrepared(conn.raw(), "where_am_i", 0, nullptr, nullptr, nullptr, 0));
     ASSERT_TRUE(r.ok) << r.error;
     executed[node_of_port(r.value())]++;
   }
@@ -245,10 +249,11 @@ TEST_F(Routing, SessionSettingsPreparedStatementsAndPins) {
 }
 
 TEST_F(Routing, HintsPatternsAndRedirectPreferences) {
-  start({.settings = {{"routing", "statement_level = true\n"
-                                  "primary_routing_patterns = [\"to primary\"]\n"
-                                  "application_redirect = [\"reporting:standby\", "
-                                  "\"billing:primary\"]"}}});
+  start({.settings = {{"routing",
+                       "statement_level = true\n"
+                       "primary_routing_patterns = [\"to primary\"]\n"
+                       "application_redirect = [\"reporting:standby\", "
+                       "\"billing:primary\"]"}}});
   PgConnection conn(app_conninfo());
   ASSERT_TRUE(conn.ok());
   for (int i = 0; i < 30; ++i) {
