@@ -25,8 +25,11 @@ Usage: bench/pgbench_compare.sh [options]
 Quick check: bench/pgbench_compare.sh -r 1 -T 3 -w select-simple-c8
 EOF
 }
-
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+bench_name=pgbench_compare
+
 pgwarden=${PGWARDEN:-$repo/build/dev/bin/pgwarden}
 rounds=${PGW_BENCH_ROUNDS:-3}
 duration=${PGW_BENCH_DURATION:-10}
@@ -53,7 +56,6 @@ while (($# > 0)); do
   esac
 done
 
-die() { echo "pgbench_compare: $*" >&2; exit 1; }
 
 # Workload name -> pgbench options (the client count must be the last option: it sizes pools).
 declare -A workload_args=(
@@ -89,7 +91,6 @@ done
 if [[ " ${selected_targets[*]} " == *" pgbouncer "* ]]; then
   [[ -x $pgbouncer_bin ]] || die "no pgbouncer (apt-get install pgbouncer)"
 fi
-command -v python3 >/dev/null || die "python3 is needed to pick free ports"
 
 max_clients=0
 for w in "${selected_workloads[@]}"; do
@@ -101,105 +102,32 @@ clk_tck=$(getconf CLK_TCK)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
-# Cleanup: everything this script started, by PID, then the sandbox (which stops PostgreSQL).
+# The primary: a pgwarden sandbox without standbys, re-tuned for benchmarking.
 
-work=""
-sandbox_dir=""
-setup_pid=""
-pgbench_pid=""
-declare -A proxy_pid=()
-cleanup_done=0
+bench_init /tmp/pgw-bench-XXXXXX
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average before: $load_before"
+echo "== creating the primary (pgwarden sandbox up --standbys 0) in $work/sandbox"
+sandbox_create 0
 
-stop_pid() {
-  local pid=$1 signal=$2 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill "-$signal" "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-}
+app_user=$(manifest_value app_user)
+app_password=$(manifest_value app_password)
+app_db=$(manifest_value app_database)
+pg_port=$(node_port node0)
+[[ -n $pg_port && -n $app_user ]] || die "cannot read $sandbox_dir/cluster/cluster.manifest"
 
-cleanup() {
-  local status=$?
-  ((cleanup_done)) && return
-  cleanup_done=1
-  trap '' INT TERM
-  # Background commands of a script start with SIGINT ignored: pgbench keeps it so, hence TERM.
-  # pgwarden stops at once on SIGINT (SIGTERM would drain); PgBouncer at once on SIGTERM.
-  [[ -n $pgbench_pid ]] && stop_pid "$pgbench_pid" TERM
-  local name
-  for name in "${!proxy_pid[@]}"; do
-    if [[ $name == pgbouncer ]]; then
-      stop_pid "${proxy_pid[$name]}" TERM
-    else
-      stop_pid "${proxy_pid[$name]}" INT
-    fi
-  done
-  [[ -n $setup_pid ]] && wait "$setup_pid" 2>/dev/null
-  if [[ -n $sandbox_dir && -e $sandbox_dir ]]; then
-    "$pgwarden" sandbox down --dir "$sandbox_dir" >/dev/null 2>&1 ||
-      echo "pgbench_compare: 'pgwarden sandbox down --dir $sandbox_dir' failed" >&2
-  fi
-  if [[ -n $work && -d $work ]]; then
-    if [[ -n $logs_dir ]]; then
-      # The pgbench outputs, the runs' CSV, the proxies' logs and configurations; not the
-      # passwords files.
-      mkdir -p "$logs_dir"
-      cp -r "$work/runs" "$logs_dir/" 2>/dev/null || true
-      (cd "$work" && find proxies -name '*.log' -o -name '*.toml' -o -name '*.ini' -o -name 'pg_hba.conf') |
-        while read -r file; do
-          mkdir -p "$logs_dir/$(dirname "$file")" && cp "$work/$file" "$logs_dir/$file"
-        done
-      echo "logs copied to $logs_dir" >&2
-    fi
-    rm -rf "$work"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# Room for direct clients plus every proxy's idle pool; buffers big enough for scale 10.
+connections=$((max_clients * ${#selected_targets[@]} + 20))
+((connections < 200)) && connections=200
+node_sql node0 -d postgres -c "ALTER SYSTEM SET max_connections = $connections" \
+  -c "ALTER SYSTEM SET shared_buffers = '256MB'"
+restart_node node0
 
-# ---------------------------------------------------------------------------------------------
-# Helpers
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_port() { # port pid name
-  local i
-  for ((i = 0; i < 200; i++)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || die "$3 exited at start; its log: $(tail -n 20 "$work/proxies/$3.log" 2>/dev/null)"
-    sleep 0.05
-  done
-  die "$3 does not accept connections on port $1"
-}
-
-manifest_value() {
-  sed -n "s/^$1 = //p" "$sandbox_dir/cluster/cluster.manifest"
-}
-
-# psql as the superuser over the primary's unix socket (trusted there).
-superuser_sql() {
-  "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$socket_dir" -p "$pg_port" -U postgres "$@"
-}
-
-# utime + stime, in clock ticks, summed over the given PIDs (all threads of each).
-cpu_ticks() {
-  local total=0 pid stat
-  local -a fields
-  for pid in "$@"; do
-    stat=$(<"/proc/$pid/stat")
-    read -r -a fields <<<"${stat##*) }"
-    # After "pid (comm) ", field 3 (state) is index 0: utime (14) is 11, stime (15) is 12.
-    total=$((total + fields[11] + fields[12]))
-  done
-  echo "$total"
-}
+export PGPASSWORD=$app_password
+echo "== pgbench -i -s $scale"
+"$pg_bin/pgbench" -i -s "$scale" -q -h 127.0.0.1 -p "$pg_port" -U "$app_user" "$app_db" \
+  >"$work/pgbench-init.out" 2>&1 || die "pgbench -i failed: $(cat "$work/pgbench-init.out")"
+secret=$(node_sql node0 -d postgres -A -t -c "SELECT rolpassword FROM pg_authid WHERE rolname = '$app_user'")
+[[ $secret == SCRAM-SHA-256* ]] || die "the app user has no SCRAM secret"
 
 target_port() {
   case $1 in
@@ -208,101 +136,19 @@ target_port() {
   esac
 }
 
-median() { # numbers on stdin, one a line -> their median (mean of the two middle ones); "" if none
-  sort -g | awk 'NF { v[++n] = $1 } END {
-    if (n == 0) exit
-    if (n % 2) printf "%.6f\n", v[(n + 1) / 2]; else printf "%.6f\n", (v[n / 2] + v[n / 2 + 1]) / 2 }'
-}
-
-# ---------------------------------------------------------------------------------------------
-# The primary: a pgwarden sandbox without standbys, re-tuned for benchmarking.
-
-work=$(mktemp -d /tmp/pgw-bench-XXXXXX)
-chmod 755 "$work" # the sandbox's files belong to the unprivileged user that runs PostgreSQL
-mkdir -p "$work/runs" "$work/proxies"
-sandbox_dir=$work/sandbox
-echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average before: $load_before"
-echo "== creating the primary (pgwarden sandbox up --standbys 0) in $sandbox_dir"
-# In the background, so that it ignores Ctrl-C: interrupted, it would leave its initdb template
-# behind; cleanup() lets it finish and then takes the sandbox down.
-"$pgwarden" sandbox up --standbys 0 --dir "$sandbox_dir" --port "$(free_port)" \
-  >"$work/sandbox.out" 2>&1 &
-setup_pid=$!
-wait "$setup_pid" || die "sandbox up failed: $(cat "$work/sandbox.out")"
-setup_pid=""
-
-os_user=$(manifest_value os_user)
-app_user=$(manifest_value app_user)
-app_password=$(manifest_value app_password)
-app_db=$(manifest_value app_database)
-pg_port=$(sed -n 's/^node = node0 //p' "$sandbox_dir/cluster/cluster.manifest")
-node_dir=$sandbox_dir/cluster/node0
-socket_dir=$node_dir/run
-[[ -n $pg_port && -n $app_user ]] || die "cannot read $sandbox_dir/cluster/cluster.manifest"
-
-# Room for direct clients plus every proxy's idle pool; buffers big enough for scale 10.
-connections=$((max_clients * ${#selected_targets[@]} + 20))
-((connections < 200)) && connections=200
-superuser_sql -d postgres -c "ALTER SYSTEM SET max_connections = $connections" \
-  -c "ALTER SYSTEM SET shared_buffers = '256MB'"
-as_os_user=()
-((EUID == 0)) && as_os_user=(runuser -u "$os_user" --)
-"${as_os_user[@]}" "$pg_bin/pg_ctl" restart -D "$node_dir/data" -m fast -w -t 60 \
-  -l "$node_dir/postgres.log" >/dev/null || die "restarting PostgreSQL failed"
-
-export PGPASSWORD=$app_password
-echo "== pgbench -i -s $scale"
-"$pg_bin/pgbench" -i -s "$scale" -q -h 127.0.0.1 -p "$pg_port" -U "$app_user" "$app_db" \
-  >"$work/pgbench-init.out" 2>&1 || die "pgbench -i failed: $(cat "$work/pgbench-init.out")"
-secret=$(superuser_sql -d postgres -A -t -c "SELECT rolpassword FROM pg_authid WHERE rolname = '$app_user'")
-[[ $secret == SCRAM-SHA-256* ]] || die "the app user has no SCRAM secret"
-
 # ---------------------------------------------------------------------------------------------
 # The proxies: session pooling, a pool as large as the largest client count (nobody queues),
 # PostgreSQL's own SCRAM secret in the passwords file (pass-through to the server), quiet logs.
-
-declare -A proxy_port=()
 
 start_pgwarden() { # name workers
   local name=$1 workers=$2 dir=$work/proxies/$1 port
   port=$(free_port)
   mkdir -p "$dir"
-  printf '"%s" "%s"\n' "$app_user" "$secret" >"$dir/passwords"
-  chmod 600 "$dir/passwords"
-  printf 'host all all 127.0.0.1/32 scram-sha-256\n' >"$dir/pg_hba.conf"
-  cat >"$dir/pgwarden.toml" <<EOF
-workers = $workers
-
-[listen]
-addresses = ["127.0.0.1"]
-port = $port
-unix_socket_dir = ""
-
-[auth]
-hba_file = "pg_hba.conf"
-passwords_file = "passwords"
-
-[pool]
-mode = "session"
-pool_size = $max_clients
-reset_query = "DISCARD ALL"
-
-[limits]
-max_client_connections = 1000
-
-[log]
-level = "warning"
-log_sessions = false
-
-[[backends]]
-name = "node0"
-host = "127.0.0.1"
-port = $pg_port
-EOF
-  "$pgwarden" run -c "$dir/pgwarden.toml" >"$work/proxies/$name.log" 2>&1 &
-  proxy_pid[$name]=$!
-  proxy_port[$name]=$port
-  wait_for_port "$port" "${proxy_pid[$name]}" "$name"
+  {
+    pgwarden_config_head "$dir" "$port" "$workers" "$max_clients"
+    printf '\n[[backends]]\nname = "node0"\nhost = "127.0.0.1"\nport = %s\n' "$pg_port"
+  } >"$dir/pgwarden.toml"
+  launch_proxy "$name" "$port" "$pgwarden" run -c "$dir/pgwarden.toml"
 }
 
 start_pgbouncer() {
@@ -310,7 +156,7 @@ start_pgbouncer() {
   port=$(free_port)
   mkdir -p "$dir"
   printf '"%s" "%s"\n' "$app_user" "$secret" >"$dir/userlist.txt"
-  cat >"$dir/pgbouncer.ini" <<EOF
+  cat >"$dir/pgbouncer.ini" <<EOT
 [databases]
 $app_db = host=127.0.0.1 port=$pg_port dbname=$app_db
 
@@ -326,16 +172,14 @@ max_client_conn = 1000
 server_reset_query = DISCARD ALL
 log_connections = 0
 log_disconnections = 0
-EOF
-  chown -R "$os_user" "$dir"
+EOT
+  chown -R "$(manifest_value os_user)" "$dir"
   chmod 600 "$dir/userlist.txt"
   # PgBouncer refuses to run as root; -u switches to the PostgreSQL user in the same process.
   local -a as_user=()
-  ((EUID == 0)) && as_user=(-u "$os_user")
-  "$pgbouncer_bin" "${as_user[@]}" "$dir/pgbouncer.ini" >"$work/proxies/pgbouncer.log" 2>&1 &
-  proxy_pid[pgbouncer]=$!
-  proxy_port[pgbouncer]=$port
-  wait_for_port "$port" "${proxy_pid[pgbouncer]}" pgbouncer
+  ((EUID == 0)) && as_user=(-u "$(manifest_value os_user)")
+  proxy_signal[pgbouncer]=TERM # PgBouncer stops at once on SIGTERM (pgwarden would drain)
+  launch_proxy pgbouncer "$port" "$pgbouncer_bin" "${as_user[@]}" "$dir/pgbouncer.ini"
 }
 
 for t in "${selected_targets[@]}"; do
@@ -361,7 +205,7 @@ echo "== proxies up: $(for t in "${selected_targets[@]:1}"; do printf '%s (pid %
 run_one() { # workload target round seconds
   local workload=$1 target=$2 round=$3 seconds=$4
   local out=$work/runs/$workload.$target.$round.out pids=() before after rc=0
-  superuser_sql -d "$app_db" -c "VACUUM pgbench_branches" -c "VACUUM pgbench_tellers" \
+  node_sql node0 -d "$app_db" -c "VACUUM pgbench_branches" -c "VACUUM pgbench_tellers" \
     -c "TRUNCATE pgbench_history" -c "CHECKPOINT"
   if [[ $target != direct ]]; then pids=("${proxy_pid[$target]}"); fi
   if ((${#pids[@]} > 0)); then

@@ -103,8 +103,12 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(
     std::shared_ptr<const config::Config> config) {
   auto auth_data = proxy::load_auth_data(*config);
   if (!auth_data) return unexpected(auth_data.error());
+  auto client_tls = proxy::load_client_tls(*config);
+  if (!client_tls) return unexpected(client_tls.error());
   auto impl = std::make_unique<Impl>(config);
-  impl->context = std::make_unique<proxy::ProxyContext>(config, *auth_data);
+  auto context = proxy::ProxyContext::create(config, *auth_data, *client_tls);
+  if (!context) return unexpected(context.error());
+  impl->context = std::move(*context);
   auto monitor_password = monitor_password_for(*config, **auth_data);
   impl->monitor = std::make_unique<cluster::ReplicationMonitor>(
       impl->workers.executor(0), *config, std::move(monitor_password), impl->context->cluster());
@@ -207,9 +211,17 @@ void ProxyServer::Impl::reload() {
                     auth_data.error().message);
     return;
   }
+  auto client_tls = proxy::load_client_tls(*config);
+  if (!client_tls) {
+    logger()->error("reload failed, keeping the previous rules, passwords and certificate: {}",
+                    client_tls.error().message);
+    return;
+  }
   context->set_auth_data(*auth_data);
+  context->set_client_tls(*client_tls);
   context->functions().forget_learned();
-  logger()->info("reloaded {} and {}", config->auth.hba_file, config->auth.passwords_file);
+  logger()->info("reloaded {} and {}{}", config->auth.hba_file, config->auth.passwords_file,
+                 *client_tls ? " and the TLS certificate" : "");
 }
 
 awaitable<void> ProxyServer::Impl::drain_and_stop(std::chrono::milliseconds timeout) {

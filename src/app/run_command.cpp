@@ -41,6 +41,11 @@ int check_config(const std::string& config_path) {
     std::cerr << auth_data.error().message << "\n";
     return 1;
   }
+  auto client_tls = proxy::load_client_tls(*config);
+  if (!client_tls) {
+    std::cerr << client_tls.error().message << "\n";
+    return 1;
+  }
   std::cout << config->source_path << ": OK (" << config->backends.size() << " backend(s), "
             << (*auth_data)->hba.rules().size() << " hba rule(s), "
             << (*auth_data)->passwords.size() << " user(s))\n";

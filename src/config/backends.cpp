@@ -50,6 +50,30 @@ void check_agent(TableReader& table, const std::string& agent) {
                   describe(*node));
 }
 
+void read_server_tls(TableReader& table, BackendConfig& backend) {
+  table.read_string("tls_ca_file", backend.tls_ca_file);
+  const toml::node* node = table.find("tls");
+  if (node == nullptr) return;
+  static const std::pair<std::string_view, ServerTlsMode> kModes[] = {
+      {"disable", ServerTlsMode::kDisable},
+      {"prefer", ServerTlsMode::kPrefer},
+      {"require", ServerTlsMode::kRequire},
+      {"verify-ca", ServerTlsMode::kVerifyCa},
+      {"verify-full", ServerTlsMode::kVerifyFull}};
+  if (const auto* text = node->as_string()) {
+    for (const auto& [name, mode] : kModes) {
+      if (text->get() == name) {
+        backend.tls = mode;
+        return;
+      }
+    }
+  }
+  table.error(*node, "tls",
+              "expected one of \"disable\", \"prefer\", \"require\", \"verify-ca\", "
+              "\"verify-full\", got " +
+                  describe(*node));
+}
+
 // A backend as read, with where its table, name and host are (for duplicate reports).
 struct ReadBackend {
   BackendConfig config;
@@ -60,7 +84,7 @@ struct ReadBackend {
 
 ReadBackend read_backend(const toml::table& item, TableReader& table) {
   table.check_keys({"name", "host", "port", "weight", "agent", "no_load_balance", "no_failover",
-                    "application_name"});
+                    "application_name", "tls", "tls_ca_file"});
   ReadBackend read{.table_at = item.source()};
   BackendConfig& backend = read.config;
   table.read_string("name", backend.name, true);
@@ -75,6 +99,7 @@ ReadBackend read_backend(const toml::table& item, TableReader& table) {
   table.read_bool("no_failover", backend.no_failover);
   table.read_string("application_name", backend.application_name);
   if (backend.application_name.empty()) backend.application_name = backend.name;
+  read_server_tls(table, backend);
   if (const toml::node* name = table.find("name")) read.name_at = name->source();
   if (const toml::node* host = table.find("host")) read.host_at = host->source();
   return read;

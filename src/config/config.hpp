@@ -27,6 +27,9 @@ struct ListenConfig {
   std::uint32_t unix_socket_mode = 0777;
 };
 
+/// TLS between pgwarden and a server, with libpq's sslmode meanings.
+enum class ServerTlsMode { kDisable, kPrefer, kRequire, kVerifyCa, kVerifyFull };
+
 /// One PostgreSQL server. Its role (primary or standby) is discovered, never configured.
 struct BackendConfig {
   std::string name;
@@ -40,6 +43,22 @@ struct BackendConfig {
   /// The name this server's WAL receiver reports as application_name (primary_conninfo), to
   /// find it in the primary's pg_stat_replication. Empty: the backend's name.
   std::string application_name;
+  /// TLS to this server (every connection pgwarden opens to it, the monitor's too).
+  ServerTlsMode tls = ServerTlsMode::kPrefer;
+  /// CA certificates for verify-ca / verify-full; empty: the system's.
+  std::string tls_ca_file;
+};
+
+/// TLS for clients. With no certificate, an SSLRequest is answered 'N'.
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+  /// CA certificates that client certificates must chain to (cert method, clientcert=).
+  std::string ca_file;
+  std::string min_protocol = "TLSv1.2";
+  /// OpenSSL cipher list for TLS 1.2; empty: OpenSSL's default ("HIGH" quality ciphers).
+  std::string ciphers;
+  bool enabled() const { return !cert_file.empty(); }
 };
 
 /// The replication monitor: how pgwarden connects to every backend to learn roles and lag.
@@ -97,6 +116,8 @@ struct AuthConfig {
   std::string hba_file;
   /// "user" "secret" lines; the secret is a SCRAM verifier, an md5 hash or plain text.
   std::string passwords_file;
+  /// pg_ident.conf-style user name maps for the cert method's map= option; empty: none.
+  std::string ident_file;
 };
 
 enum class PoolMode { kSession };
@@ -129,6 +150,15 @@ struct LimitsConfig {
   std::uint32_t max_startup_packet_size = 10'000;
   /// SIGTERM waits this long for sessions to end before closing them.
   milliseconds shutdown_timeout{30'000};
+  /// A session idle (not in a transaction) longer than this is closed with 57P05 (0: never).
+  milliseconds client_idle_timeout{0};
+  /// A session idle inside a transaction longer than this is closed with 25P03 (0: never).
+  milliseconds idle_in_transaction_timeout{0};
+  /// Client connections per user and per database (0: no limit); more get 53300.
+  std::uint32_t max_user_connections = 0;
+  std::uint32_t max_database_connections = 0;
+  /// Cancel requests accepted per second in total; more are dropped (a flood harms nobody).
+  std::uint32_t max_cancel_rate = 1000;
 };
 
 struct LogConfig {
@@ -150,6 +180,7 @@ struct Config {
   PoolConfig pool;
   LimitsConfig limits;
   LogConfig log;
+  TlsConfig tls;
   MonitorConfig monitor;
   RoutingConfig routing;
   AdminConfig admin;

@@ -41,8 +41,8 @@ Expected<Config, ConfigError> build_config(const toml::table& root, const std::s
   config.source_path = path.string();
   ErrorSink errors(source);
   TableReader reader(&root, "", errors);
-  reader.check_keys({"workers", "listen", "auth", "pool", "limits", "log", "monitor", "routing",
-                     "admin", "backends"});
+  reader.check_keys({"workers", "listen", "auth", "pool", "limits", "log", "tls", "monitor",
+                     "routing", "admin", "backends"});
   detail::read_root(reader, config);
   TableReader listen(section(root, "listen", errors), "listen", errors);
   detail::read_listen(listen, base_dir, config.listen);
@@ -54,6 +54,8 @@ Expected<Config, ConfigError> build_config(const toml::table& root, const std::s
   detail::read_limits(limits, config.limits);
   TableReader log(section(root, "log", errors), "log", errors);
   detail::read_log(log, base_dir, config.log);
+  TableReader tls(section(root, "tls", errors), "tls", errors);
+  detail::read_tls(tls, base_dir, config.tls);
   TableReader monitor(section(root, "monitor", errors), "monitor", errors);
   detail::read_monitor(monitor, config.monitor);
   TableReader routing(section(root, "routing", errors), "routing", errors);
@@ -62,6 +64,9 @@ Expected<Config, ConfigError> build_config(const toml::table& root, const std::s
   detail::read_admin(admin, config.admin);
   detail::read_backends(root.get("backends"), errors, config.backends);
   detail::check_redirect_nodes(config, errors);
+  for (auto& backend : config.backends) {
+    backend.tls_ca_file = detail::resolve_path(base_dir, backend.tls_ca_file);
+  }
   if (auto error = errors.first()) return unexpected(std::move(*error));
   return config;
 }

@@ -113,11 +113,35 @@ void read_listen(TableReader& table, const std::filesystem::path& base_dir, List
 }
 
 void read_auth(TableReader& table, const std::filesystem::path& base_dir, AuthConfig& out) {
-  table.check_keys({"hba_file", "passwords_file"});
+  table.check_keys({"hba_file", "passwords_file", "ident_file"});
   table.read_string("hba_file", out.hba_file, true);
   table.read_string("passwords_file", out.passwords_file, true);
+  table.read_string("ident_file", out.ident_file);
   out.hba_file = resolve_path(base_dir, out.hba_file);
   out.passwords_file = resolve_path(base_dir, out.passwords_file);
+  out.ident_file = resolve_path(base_dir, out.ident_file);
+}
+
+void read_tls(TableReader& table, const std::filesystem::path& base_dir, TlsConfig& out) {
+  table.check_keys({"cert_file", "key_file", "ca_file", "min_protocol", "ciphers"});
+  table.read_string("cert_file", out.cert_file);
+  table.read_string("key_file", out.key_file);
+  table.read_string("ca_file", out.ca_file);
+  if (auto version = read_choice(table, "min_protocol", {"TLSv1.2", "TLSv1.3"})) {
+    out.min_protocol = std::move(*version);
+  }
+  table.read_string("ciphers", out.ciphers);
+  out.cert_file = resolve_path(base_dir, out.cert_file);
+  out.key_file = resolve_path(base_dir, out.key_file);
+  out.ca_file = resolve_path(base_dir, out.ca_file);
+  const toml::node* cert = table.find("cert_file");
+  const toml::node* key = table.find("key_file");
+  if (cert != nullptr && !out.cert_file.empty() && out.key_file.empty()) {
+    table.error(*cert, "key_file", "a certificate needs its key: set tls.key_file too");
+  }
+  if (key != nullptr && !out.key_file.empty() && out.cert_file.empty()) {
+    table.error(*key, "cert_file", "a key needs its certificate: set tls.cert_file too");
+  }
 }
 
 void read_pool(TableReader& table, PoolConfig& out) {
@@ -136,7 +160,9 @@ void read_pool(TableReader& table, PoolConfig& out) {
 
 void read_limits(TableReader& table, LimitsConfig& out) {
   table.check_keys({"max_client_connections", "authentication_timeout", "max_message_size",
-                    "max_startup_packet_size", "shutdown_timeout"});
+                    "max_startup_packet_size", "shutdown_timeout", "client_idle_timeout",
+                    "idle_in_transaction_timeout", "max_user_connections",
+                    "max_database_connections", "max_cancel_rate"});
   table.read_int("max_client_connections", 1, 1'000'000, out.max_client_connections);
   table.read_duration("authentication_timeout", kOneMs, kMaxDuration, out.authentication_timeout);
   table.read_size("max_message_size", 1024, 1024ull * 1024 * 1024, out.max_message_size);
@@ -144,6 +170,12 @@ void read_limits(TableReader& table, LimitsConfig& out) {
   table.read_size("max_startup_packet_size", 64, 65'536, startup);
   out.max_startup_packet_size = static_cast<std::uint32_t>(startup);
   table.read_duration("shutdown_timeout", kZero, kMaxDuration, out.shutdown_timeout);
+  table.read_duration("client_idle_timeout", kZero, kMaxDuration, out.client_idle_timeout);
+  table.read_duration("idle_in_transaction_timeout", kZero, kMaxDuration,
+                      out.idle_in_transaction_timeout);
+  table.read_int("max_user_connections", 0, 1'000'000, out.max_user_connections);
+  table.read_int("max_database_connections", 0, 1'000'000, out.max_database_connections);
+  table.read_int("max_cancel_rate", 1, 1'000'000, out.max_cancel_rate);
 }
 
 void read_log(TableReader& table, const std::filesystem::path& base_dir, LogConfig& out) {

@@ -26,6 +26,7 @@ void read_auth(TableReader& table, const std::filesystem::path& base_dir, AuthCo
 void read_pool(TableReader& table, PoolConfig& out);
 void read_limits(TableReader& table, LimitsConfig& out);
 void read_log(TableReader& table, const std::filesystem::path& base_dir, LogConfig& out);
+void read_tls(TableReader& table, const std::filesystem::path& base_dir, TlsConfig& out);
 void read_monitor(TableReader& table, MonitorConfig& out);
 void read_routing(TableReader& table, RoutingConfig& out);
 void read_admin(TableReader& table, AdminConfig& out);

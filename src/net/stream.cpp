@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include "net/watchdog.hpp"
@@ -14,14 +16,41 @@ Stream::Stream(Socket socket) : socket_(std::move(socket)) {
   family_ = socket_.local_endpoint(ec).protocol().family();
 }
 
+Stream::Stream(Stream&& other) noexcept
+    : socket_(std::move(other.socket_)),
+      family_(other.family_),
+      tls_context_(std::move(other.tls_context_)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
+      read_wants_write_(other.read_wants_write_) {}
+
+Stream& Stream::operator=(Stream&& other) noexcept {
+  if (this != &other) {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    socket_ = std::move(other.socket_);
+    family_ = other.family_;
+    tls_context_ = std::move(other.tls_context_);
+    ssl_ = std::exchange(other.ssl_, nullptr);
+    read_wants_write_ = other.read_wants_write_;
+  }
+  return *this;
+}
+
+Stream::~Stream() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+}
+
 awaitable<error_code> Stream::wait_readable() {
   error_code ec;
-  co_await socket_.async_wait(Socket::wait_read, use_awaitable_ec(ec));
+  // Decrypted bytes already inside OpenSSL are readable now; the socket may stay silent.
+  if (ssl_ != nullptr && SSL_pending(ssl_) > 0) co_return ec;
+  auto wait = read_wants_write_ ? Socket::wait_write : Socket::wait_read;
+  co_await socket_.async_wait(wait, use_awaitable_ec(ec));
   co_return ec;
 }
 
 std::size_t Stream::read_available(std::span<std::uint8_t> into, error_code& ec) {
   ec = {};
+  if (ssl_ != nullptr) return tls_read(into, ec);
   return socket_.read_some(asio::buffer(into.data(), into.size()), ec);
 }
 
@@ -45,6 +74,7 @@ awaitable<error_code> Stream::read_exact(std::span<std::uint8_t> into) {
 }
 
 awaitable<error_code> Stream::write_all(std::span<const std::uint8_t> data) {
+  if (ssl_ != nullptr) co_return co_await tls_write_all(data);
   std::size_t done = 0;
   while (done < data.size()) {
     error_code ec;
@@ -63,6 +93,11 @@ void Stream::cancel() {
 }
 
 void Stream::close() {
+  if (ssl_ != nullptr) {
+    // Best effort close_notify; never waits.
+    SSL_shutdown(ssl_);
+    ERR_clear_error();
+  }
   error_code ec;
   socket_.shutdown(Socket::shutdown_both, ec);
   socket_.close(ec);

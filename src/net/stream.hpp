@@ -8,18 +8,27 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
+#include "common/result.hpp"
 #include "net/asio.hpp"
+#include "net/tls_context.hpp"
+
+struct ssl_st;
 
 namespace pgw::net {
 
+/// Reads and writes go through TLS once a handshake succeeded; until then the stream is plain.
 class Stream {
  public:
   explicit Stream(Socket socket);
-  Stream(Stream&&) = default;
-  Stream& operator=(Stream&&) = default;
+  Stream(Stream&&) noexcept;
+  Stream& operator=(Stream&&) noexcept;
+  ~Stream();
 
   Executor executor() { return socket_.get_executor(); }
 
@@ -35,6 +44,20 @@ class Stream {
   /// Writes every byte, trying a non-blocking write first and waiting only when the kernel
   /// buffer is full.
   awaitable<error_code> write_all(std::span<const std::uint8_t> data);
+
+  /// Server side of a TLS handshake (after answering 'S' to an SSLRequest).
+  awaitable<Result<void>> accept_tls(std::shared_ptr<TlsContext> context);
+  /// Client side of a TLS handshake (after the server answered 'S'); `host` is checked against
+  /// the certificate for TlsVerify::kFull and sent as SNI when it is a name.
+  awaitable<Result<void>> connect_tls(std::shared_ptr<TlsContext> context, std::string host);
+  bool is_tls() const { return ssl_ != nullptr; }
+  /// The peer certificate's subject common name, when the peer sent a certificate that
+  /// verified; nullopt otherwise.
+  std::optional<std::string> verified_peer_common_name() const;
+  /// tls-server-end-point data of the peer's certificate (client side: the server's).
+  std::vector<std::uint8_t> peer_end_point_hash() const;
+  /// "TLSv1.3 TLS_AES_256_GCM_SHA384", or "" for a plain stream.
+  std::string tls_description() const;
 
   /// Aborts pending waits (they complete with operation_aborted); the socket stays usable.
   void cancel();
@@ -57,8 +80,16 @@ class Stream {
   void rebind(const Executor& executor);
 
  private:
+  /// Runs SSL_accept or SSL_connect until done, waiting on the socket as OpenSSL asks.
+  awaitable<Result<void>> handshake(bool accept);
+  std::size_t tls_read(std::span<std::uint8_t> into, error_code& ec);
+  awaitable<error_code> tls_write_all(std::span<const std::uint8_t> data);
+
   Socket socket_;
   int family_ = 0;
+  std::shared_ptr<TlsContext> tls_context_;  ///< keeps the SSL_CTX alive while ssl_ lives
+  ssl_st* ssl_ = nullptr;
+  bool read_wants_write_ = false;  ///< the last TLS read needs the socket writable first
 };
 
 /// Enables TCP_NODELAY and keepalive on TCP sockets; no-op on unix sockets.

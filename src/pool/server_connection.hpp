@@ -20,6 +20,11 @@ struct BackendAddress {
   std::string name;
   std::string host;
   std::uint16_t port = 5432;
+  /// TLS to this server: null = never (disable); otherwise asked for with an SSLRequest, and
+  /// `tls_required` says whether a server that declines it is refused (require, verify-*) or
+  /// used in plain text (prefer).
+  std::shared_ptr<net::TlsContext> tls;
+  bool tls_required = false;
   std::string describe() const { return name + " (" + host + ":" + std::to_string(port) + ")"; }
 };
 

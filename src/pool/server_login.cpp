@@ -45,8 +45,11 @@ Result<net::asio::generic::stream_protocol::endpoint> numeric_endpoint(
 class ServerAuthenticator {
  public:
   ServerAuthenticator(const ServerCredentials& credentials, const BackendAddress& address,
-                      const std::string& user)
-      : credentials_(credentials), address_(address), user_(user) {}
+                      const std::string& user, std::vector<std::uint8_t> tls_end_point)
+      : credentials_(credentials),
+        address_(address),
+        user_(user),
+        tls_end_point_(std::move(tls_end_point)) {}
 
   /// Handles one Authentication message; appends the reply (if any) to `reply`.
   Expected<void, LoginFailure> on_request(const protocol::BackendMessage& message,
@@ -63,6 +66,8 @@ class ServerAuthenticator {
   const ServerCredentials& credentials_;
   const BackendAddress& address_;
   const std::string& user_;
+  /// The server certificate's channel-binding data when the connection is TLS.
+  std::vector<std::uint8_t> tls_end_point_;
   std::optional<auth::ScramClientExchange> scram_;
 };
 
@@ -230,6 +235,51 @@ net::awaitable<Expected<net::Socket, std::string>> connect_to(net::Executor exec
   co_return unexpected(last_error);
 }
 
+/// Asks the server for TLS (SSLRequest) and performs the handshake when it agrees. A server
+/// that answers anything but 'S' or 'N', or sends bytes after its 'S' before the handshake, is
+/// dropped without relaying a word of it (CVE-2021-23222: a man in the middle could otherwise
+/// inject responses ahead of the encrypted stream).
+net::awaitable<Expected<void, LoginFailure>> negotiate_tls(ServerConnection& connection) {
+  const auto& address = connection.address();
+  protocol::Bytes request;
+  protocol::encode(protocol::SslRequest{}, request);
+  auto& stream = connection.stream();
+  if (auto ec = co_await stream.write_all(request)) {
+    co_return unexpected(failure(LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
+                                 "server " + address.describe() + " closed the connection"));
+  }
+  std::uint8_t answer = 0;
+  if (auto ec = co_await stream.read_exact({&answer, 1})) {
+    co_return unexpected(
+        failure(LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
+                "server " + address.describe() + " closed the connection after the SSL request"));
+  }
+  if (answer == 'N') {
+    if (!address.tls_required) co_return Expected<void, LoginFailure>{};
+    co_return unexpected(failure(
+        LoginFailure::Kind::kConnect, sqlstate::kSqlclientUnableToEstablishSqlconnection,
+        "server " + address.describe() + " does not support TLS, which its tls setting requires"));
+  }
+  if (answer != 'S') {
+    co_return unexpected(failure(LoginFailure::Kind::kProtocol, sqlstate::kProtocolViolation,
+                                 "server " + address.describe() +
+                                     " answered the SSL request with something other than S or "
+                                     "N; dropped it"));
+  }
+  if (stream.has_pending_input_or_eof()) {
+    co_return unexpected(failure(LoginFailure::Kind::kProtocol, sqlstate::kProtocolViolation,
+                                 "server " + address.describe() +
+                                     " sent unencrypted data after agreeing to TLS; dropped it"));
+  }
+  auto handshake = co_await stream.connect_tls(address.tls, address.host);
+  if (!handshake) {
+    co_return unexpected(
+        failure(LoginFailure::Kind::kConnect, sqlstate::kSqlclientUnableToEstablishSqlconnection,
+                "TLS with server " + address.describe() + " failed: " + handshake.error().message));
+  }
+  co_return Expected<void, LoginFailure>{};
+}
+
 net::awaitable<Login> login_to_server(net::Executor executor, BackendAddress address,
                                       StartupRequest request, ServerCredentials credentials,
                                       LoginTimeouts timeouts) {
@@ -252,15 +302,26 @@ net::awaitable<Login> login_to_server(net::Executor executor, BackendAddress add
   protocol::Bytes packet;
   protocol::encode(startup, packet);
 
+  Expected<void, LoginFailure> result{};
+  if (connection->address().tls) result = co_await negotiate_tls(*connection);
+  if (!result) {
+    if (watchdog.expired()) {
+      co_return unexpected(failure(LoginFailure::Kind::kTimeout, sqlstate::kConnectionFailure,
+                                   "TLS with server " + connection->address().describe() +
+                                       " did not finish within " +
+                                       std::to_string(timeouts.login.count()) + " ms"));
+    }
+    co_return unexpected(result.error());
+  }
   wire::MessageChannel channel(connection->stream(), connection->buffer());
   auto sent = co_await channel.send(packet);
-  Expected<void, LoginFailure> result{};
   if (!sent) {
     result = unexpected(
         failure(LoginFailure::Kind::kConnect, sqlstate::kConnectionFailure,
                 "server " + connection->address().describe() + " closed the connection"));
   } else {
-    ServerAuthenticator authenticator(credentials, connection->address(), request.user);
+    ServerAuthenticator authenticator(credentials, connection->address(), request.user,
+                                      connection->stream().peer_end_point_hash());
     result = co_await run_login(channel, *connection, authenticator);
   }
   if (watchdog.expired()) {

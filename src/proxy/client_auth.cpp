@@ -71,6 +71,33 @@ net::awaitable<std::optional<protocol::Frame>> ClientSession::read_auth_message(
   co_return *frame;
 }
 
+net::awaitable<bool> ClientSession::check_client_certificate(const auth::HbaRule& rule,
+                                                             const AuthData& auth_data,
+                                                             bool check_name) {
+  auto name = client_.verified_peer_common_name();
+  if (!name) {
+    context_.counters().auth_failures++;
+    co_await send_error(protocol::Severity::kFatal, sqlstate::kInvalidAuthorizationSpecification,
+                        "connection requires a valid client certificate", SessionEnd::kAuthFailed);
+    co_return false;
+  }
+  if (!check_name) co_return true;
+  bool allowed = *name == user_;
+  if (auto map = rule.options.find("map"); map != rule.options.end()) {
+    allowed = auth_data.ident.allows(map->second, *name, user_);
+  }
+  if (allowed) co_return true;
+  context_.counters().auth_failures++;
+  logger()->warn(
+      "session {} from {}: certificate common name \"{}\" may not log in as \"{}\" "
+      "(pg_hba.conf line {})",
+      id_, peer_.to_string(), *name, user_, rule.line);
+  co_await send_error(protocol::Severity::kFatal, sqlstate::kInvalidAuthorizationSpecification,
+                      "certificate authentication failed for user \"" + user_ + "\"",
+                      SessionEnd::kAuthFailed);
+  co_return false;
+}
+
 net::awaitable<bool> ClientSession::refuse_scram(const auth::ScramFailure& failure) {
   if (failure.kind == auth::ScramFailureKind::kWrongPassword) co_return false;
   logger()->warn("session {} from {}: SCRAM exchange refused: {}", id_, peer_.to_string(),
@@ -85,11 +112,12 @@ net::awaitable<bool> ClientSession::refuse_scram(const auth::ScramFailure& failu
 
 net::awaitable<bool> ClientSession::authenticate() {
   auto auth_data = context_.auth_data();
-  auth::ClientInfo client{peer_.is_unix, false, std::nullopt, database_, user_};
+  auth::ClientInfo client{peer_.is_unix, client_.is_tls(), std::nullopt, database_, user_};
   if (!peer_.is_unix) client.address = auth::IpAddress::parse(peer_.ip);
   const auth::HbaRule* rule = auth_data->hba.match(client);
   std::string who = "host \"" + host_for_message(peer_) + "\", user \"" + user_ +
-                    "\", database \"" + database_ + "\", no encryption";
+                    "\", database \"" + database_ + "\", " +
+                    (client_.is_tls() ? "SSL encryption" : "no encryption");
   if (rule == nullptr) {
     context_.counters().auth_failures++;
     co_await send_error(protocol::Severity::kFatal, sqlstate::kInvalidAuthorizationSpecification,
@@ -103,6 +131,13 @@ net::awaitable<bool> ClientSession::authenticate() {
     co_return false;
   }
   const auth::UserSecret* secret = auth_data->passwords.find(user_);
+  // clientcert= on any rule: a verified certificate is required besides the method.
+  if (auto it = rule->options.find("clientcert");
+      it != rule->options.end() && rule->method != auth::AuthMethod::kCert) {
+    if (!co_await check_client_certificate(*rule, *auth_data, it->second == "verify-full")) {
+      co_return false;
+    }
+  }
   bool ok = false;
   switch (rule->method) {
     case auth::AuthMethod::kTrust:
@@ -123,11 +158,9 @@ net::awaitable<bool> ClientSession::authenticate() {
       ok = co_await authenticate_scram(secret);
       break;
     case auth::AuthMethod::kCert:
-      co_await send_error(protocol::Severity::kFatal, sqlstate::kInvalidAuthorizationSpecification,
-                          "certificate authentication needs an SSL connection (pg_hba.conf line " +
-                              std::to_string(rule->line) + ")",
-                          SessionEnd::kAuthFailed);
-      co_return false;
+      if (!co_await check_client_certificate(*rule, *auth_data, true)) co_return false;
+      ok = true;
+      break;
     case auth::AuthMethod::kReject:
       break;
   }
@@ -211,9 +244,14 @@ net::awaitable<bool> ClientSession::authenticate_scram(const auth::UserSecret* s
   }
   // With no usable secret the exchange still runs (with a mock salt) and fails at the end, so
   // that a client cannot learn which users exist.
-  auth::ScramServerExchange exchange(scram, user_, random);
+  std::vector<std::uint8_t> end_point;
+  if (client_.is_tls()) {
+    if (auto tls = context_.client_tls()) end_point = tls->end_point_hash();
+  }
+  bool has_tls = !end_point.empty();
+  auth::ScramServerExchange exchange(scram, user_, random, std::move(end_point));
 
-  auto mechanism_names = auth::ScramServerExchange::mechanisms(false);
+  auto mechanism_names = auth::ScramServerExchange::mechanisms(has_tls);
   protocol::AuthenticationSasl offer;
   for (const auto& name : mechanism_names)
     offer.mechanisms.push_back(name);

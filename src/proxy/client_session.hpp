@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/hba.hpp"
 #include "auth/passwords.hpp"
 #include "auth/scram.hpp"
 #include "cluster/cluster_state.hpp"
@@ -38,6 +39,7 @@
 namespace pgw::proxy {
 
 class ProxyContext;
+struct AuthData;
 struct RelayState;
 
 /// Why a session ended; printed in its log line.
@@ -87,6 +89,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   net::awaitable<bool> authenticate_scram(const auth::UserSecret* secret);
   net::awaitable<std::optional<protocol::Frame>> read_auth_message(wire::MessageChannel& channel);
   net::awaitable<bool> refuse_scram(const auth::ScramFailure& failure);
+  /// A verified client certificate, and with `check_name` its common name matching the user
+  /// (or allowed by the rule's map=); answers 28000 otherwise.
+  net::awaitable<bool> check_client_certificate(const auth::HbaRule& rule,
+                                                const AuthData& auth_data, bool check_name);
   // server_attach.cpp
   /// Opens the first server connection (to the primary), applies settings, greets the client.
   net::awaitable<bool> attach_server();

@@ -10,8 +10,52 @@ Result<std::shared_ptr<const AuthData>> load_auth_data(const config::Config& con
   if (!hba) return fail(hba.error().to_string());
   auto passwords = auth::PasswordsFile::load(config.auth.passwords_file);
   if (!passwords) return fail(passwords.error().to_string());
-  return std::shared_ptr<const AuthData>(
-      std::make_shared<AuthData>(AuthData{std::move(*hba), std::move(*passwords)}));
+  auto ident = auth::IdentMaps::load(config.auth.ident_file);
+  if (!ident) return fail(ident.error().to_string());
+  return std::shared_ptr<const AuthData>(std::make_shared<AuthData>(
+      AuthData{std::move(*hba), std::move(*passwords), std::move(*ident)}));
+}
+
+Result<std::shared_ptr<net::TlsContext>> load_client_tls(const config::Config& config) {
+  if (!config.tls.enabled()) return std::shared_ptr<net::TlsContext>();
+  net::TlsServerSettings settings{config.tls.cert_file, config.tls.key_file, config.tls.ca_file,
+                                  config.tls.min_protocol, config.tls.ciphers};
+  return net::TlsContext::for_server(settings);
+}
+
+namespace {
+
+/// How pgwarden reaches backend `b`, with its TLS context per its tls setting.
+Result<pool::BackendAddress> backend_address(const config::BackendConfig& b) {
+  pool::BackendAddress address{b.name, b.host, b.port, nullptr, false};
+  if (b.tls == config::ServerTlsMode::kDisable) return address;
+  net::TlsClientSettings settings;
+  settings.ca_file = b.tls_ca_file;
+  settings.verify = b.tls == config::ServerTlsMode::kVerifyFull ? net::TlsVerify::kFull
+                    : b.tls == config::ServerTlsMode::kVerifyCa ? net::TlsVerify::kCa
+                                                                : net::TlsVerify::kNone;
+  auto context = net::TlsContext::for_client(settings);
+  if (!context) return fail("backend " + b.name + ": " + context.error().message);
+  address.tls = std::move(*context);
+  address.tls_required = b.tls != config::ServerTlsMode::kPrefer;
+  return address;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ProxyContext>> ProxyContext::create(
+    std::shared_ptr<const config::Config> config, std::shared_ptr<const AuthData> auth_data,
+    std::shared_ptr<net::TlsContext> client_tls) {
+  std::vector<pool::BackendAddress> backends;
+  for (const auto& b : config->backends) {
+    auto address = backend_address(b);
+    if (!address) return unexpected(address.error());
+    backends.push_back(std::move(*address));
+  }
+  auto context = std::make_unique<ProxyContext>(std::move(config), std::move(auth_data));
+  context->backends_ = std::move(backends);
+  context->client_tls_ = std::move(client_tls);
+  return context;
 }
 
 void SessionRegistry::add(std::uint64_t id, const std::shared_ptr<ClientSession>& session) {
@@ -80,6 +124,16 @@ std::shared_ptr<const AuthData> ProxyContext::auth_data() const {
 void ProxyContext::set_auth_data(std::shared_ptr<const AuthData> data) {
   std::lock_guard lock(auth_mutex_);
   auth_data_ = std::move(data);
+}
+
+std::shared_ptr<net::TlsContext> ProxyContext::client_tls() const {
+  std::lock_guard lock(auth_mutex_);
+  return client_tls_;
+}
+
+void ProxyContext::set_client_tls(std::shared_ptr<net::TlsContext> context) {
+  std::lock_guard lock(auth_mutex_);
+  client_tls_ = std::move(context);
 }
 
 }  // namespace pgw::proxy

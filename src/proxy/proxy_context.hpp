@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "auth/hba.hpp"
+#include "auth/ident_map.hpp"
 #include "auth/passwords.hpp"
 #include "cluster/cluster_state_store.hpp"
 #include "cluster/node_counters.hpp"
@@ -25,10 +26,14 @@ namespace pgw::proxy {
 struct AuthData {
   auth::HbaRules hba;
   auth::PasswordsFile passwords;
+  auth::IdentMaps ident;
 };
 
-/// Loads both files named by the config; errors name the file and line.
+/// Loads the hba, passwords and ident files named by the config; errors name the file and line.
 Result<std::shared_ptr<const AuthData>> load_auth_data(const config::Config& config);
+
+/// The TLS context for clients from [tls]; null when no certificate is configured.
+Result<std::shared_ptr<net::TlsContext>> load_client_tls(const config::Config& config);
 
 class ClientSession;
 
@@ -58,6 +63,10 @@ struct ProxyCounters {
 
 class ProxyContext {
  public:
+  /// Builds the per-backend TLS contexts; fails on an unreadable CA file.
+  static Result<std::unique_ptr<ProxyContext>> create(std::shared_ptr<const config::Config> config,
+                                                      std::shared_ptr<const AuthData> auth_data,
+                                                      std::shared_ptr<net::TlsContext> client_tls);
   ProxyContext(std::shared_ptr<const config::Config> config,
                std::shared_ptr<const AuthData> auth_data);
   ~ProxyContext();
@@ -65,6 +74,10 @@ class ProxyContext {
   const config::Config& config() const { return *config_; }
   std::shared_ptr<const AuthData> auth_data() const;
   void set_auth_data(std::shared_ptr<const AuthData> data);
+  /// TLS for clients (null: SSLRequest is answered 'N'); replaced whole on reload, sessions
+  /// keep the context they started with.
+  std::shared_ptr<net::TlsContext> client_tls() const;
+  void set_client_tls(std::shared_ptr<net::TlsContext> context);
 
   /// Node `id`'s address (the config's [[backends]] in order).
   const pool::BackendAddress& backend(std::size_t id) const { return backends_.at(id); }
@@ -90,6 +103,7 @@ class ProxyContext {
   std::shared_ptr<const config::Config> config_;
   mutable std::mutex auth_mutex_;
   std::shared_ptr<const AuthData> auth_data_;
+  std::shared_ptr<net::TlsContext> client_tls_;
   std::vector<pool::BackendAddress> backends_;
   cluster::ClusterStateStore cluster_;
   cluster::NodeCounters node_counters_;

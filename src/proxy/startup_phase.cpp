@@ -58,18 +58,32 @@ net::awaitable<bool> ClientSession::read_startup() {
       std::string what = is_ssl ? "SSL request" : "GSSAPI encryption request";
       // Bytes sent before our answer would otherwise be read as if they came through the
       // encrypted channel (CVE-2021-23214); PostgreSQL refuses them the same way.
-      if (answered || channel.unread_bytes() > 0) {
+      if (answered || channel.unread_bytes() > 0 || client_.is_tls()) {
         context_.counters().protocol_errors++;
-        std::string message =
-            answered ? "duplicate " + what : "received unencrypted data after " + what;
+        std::string message = answered || client_.is_tls()
+                                  ? "duplicate " + what
+                                  : "received unencrypted data after " + what;
         logger()->warn("session {} from {}: {}", id_, peer_.to_string(), message);
         co_await send_error(protocol::Severity::kFatal, sqlstate::kProtocolViolation, message,
                             SessionEnd::kProtocolError);
         co_return false;
       }
       answered = true;
-      static constexpr std::uint8_t kNo[] = {'N'};
-      if (!co_await send_to_client(kNo)) co_return false;
+      auto tls = is_ssl ? context_.client_tls() : nullptr;
+      if (!tls) {
+        static constexpr std::uint8_t kNo[] = {'N'};
+        if (!co_await send_to_client(kNo)) co_return false;
+        continue;
+      }
+      static constexpr std::uint8_t kYes[] = {'S'};
+      if (!co_await send_to_client(kYes)) co_return false;
+      auto handshake = co_await client_.accept_tls(std::move(tls));
+      if (!handshake) {
+        logger()->warn("session {} from {}: {}", id_, peer_.to_string(), handshake.error().message);
+        end_ = SessionEnd::kProtocolError;
+        end_detail_ = handshake.error().message;
+        co_return false;
+      }
       continue;
     }
     if (const auto* cancel = std::get_if<protocol::CancelRequest>(&*packet)) {
