@@ -37,6 +37,8 @@ std::string_view to_string(SessionEnd end) {
       return "server closed the connection";
     case SessionEnd::kProtocolError:
       return "protocol error";
+    case SessionEnd::kIdleTimeout:
+      return "idle timeout";
     case SessionEnd::kShutdown:
       return "shutdown";
   }
@@ -73,6 +75,7 @@ net::awaitable<void> ClientSession::run() {
   if (!slots_.empty()) co_await release_servers(false);
   if (client_key_) context_.cancels().unregister_client(*client_key_);
   if (counted_as_client_) context_.counters().clients--;
+  if (counted_per_user_) context_.connection_counts().remove(user_, database_);
   context_.counters().bytes_from_clients += bytes_in_;
   context_.counters().bytes_to_clients += bytes_out_;
   auto end = end_.value_or(SessionEnd::kClientClosed);

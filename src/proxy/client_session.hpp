@@ -53,6 +53,7 @@ enum class SessionEnd {
   kServerUnavailable,  ///< no server connection could be had (pool full, login failed)
   kServerClosed,       ///< the server closed or broke the connection
   kProtocolError,
+  kIdleTimeout,
   kShutdown,
 };
 std::string_view to_string(SessionEnd end);
@@ -114,6 +115,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   net::awaitable<Step> forward(char type, std::uint32_t body_length, const RouteAction& action,
                                RelayState& state);
   net::awaitable<void> wait_idle(RelayState& state);
+  /// Ends the session when it stays idle past client_idle_timeout or, inside a transaction,
+  /// idle_in_transaction_timeout.
+  net::awaitable<void> watch_idle(RelayState& state, net::asio::steady_timer& timer);
   net::awaitable<void> pump_server(ServerSlot& slot, RelayState& state);
   // relay_switch.cpp
   /// Makes `node` the active server: stops the current pump (nothing may be outstanding),
@@ -172,6 +176,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
   bool counted_as_client_ = false;
+  bool counted_per_user_ = false;
   bool terminating_ = false;
 };
 

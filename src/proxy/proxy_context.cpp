@@ -82,6 +82,42 @@ void SessionRegistry::terminate_all() {
   }
 }
 
+std::string ConnectionCounts::try_add(const std::string& user, const std::string& database,
+                                      std::uint32_t max_per_user, std::uint32_t max_per_database) {
+  std::lock_guard lock(mutex_);
+  auto& by_user = per_user_[user];
+  auto& by_database = per_database_[database];
+  if (max_per_user > 0 && by_user >= max_per_user) {
+    return "too many connections for role \"" + user + "\"";
+  }
+  if (max_per_database > 0 && by_database >= max_per_database) {
+    return "too many connections for database \"" + database + "\"";
+  }
+  ++by_user;
+  ++by_database;
+  return "";
+}
+
+void ConnectionCounts::remove(const std::string& user, const std::string& database) {
+  std::lock_guard lock(mutex_);
+  if (auto it = per_user_.find(user); it != per_user_.end() && --it->second == 0) {
+    per_user_.erase(it);
+  }
+  if (auto it = per_database_.find(database); it != per_database_.end() && --it->second == 0) {
+    per_database_.erase(it);
+  }
+}
+
+bool RateLimiter::allow() {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  tokens_ = std::min(rate_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
+  last_ = now;
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
 pool::PoolSettings pool_settings_from(const config::Config& config) {
   return pool::PoolSettings{config.pool.pool_size, config.pool.pool_wait_timeout,
                             config.pool.server_idle_timeout, config.pool.server_lifetime};
@@ -96,7 +132,8 @@ ProxyContext::ProxyContext(std::shared_ptr<const config::Config> config,
       routing_policy_(route::RoutingPolicy::from_config(*config_)),
       functions_(config_->routing.write_functions, config_->routing.read_only_functions),
       pools_(pool_settings_from(*config_)),
-      cancels_(SecureRandom::instance()) {
+      cancels_(SecureRandom::instance()),
+      cancel_limiter_(config_->limits.max_cancel_rate) {
   for (const auto& b : config_->backends)
     backends_.push_back({b.name, b.host, b.port});
 }

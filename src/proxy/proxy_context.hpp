@@ -3,6 +3,7 @@
 /// (swapped whole on reload), pools, cancel keys, live sessions and counters. Thread-safe.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,35 @@ struct ProxyCounters {
   std::atomic<std::uint64_t> bytes_to_clients{0};
 };
 
+/// Client connections per user and per database, for max_user_connections and
+/// max_database_connections. Thread-safe.
+class ConnectionCounts {
+ public:
+  /// Counts one more connection of `user` to `database` unless that exceeds a limit (0: none);
+  /// returns "" when counted, else the PostgreSQL-worded reason.
+  std::string try_add(const std::string& user, const std::string& database,
+                      std::uint32_t max_per_user, std::uint32_t max_per_database);
+  void remove(const std::string& user, const std::string& database);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::uint32_t> per_user_;
+  std::unordered_map<std::string, std::uint32_t> per_database_;
+};
+
+/// A token bucket: at most `rate` events per second, bursts up to `rate`. Thread-safe.
+class RateLimiter {
+ public:
+  explicit RateLimiter(std::uint32_t rate) : rate_(rate), tokens_(rate) {}
+  bool allow();
+
+ private:
+  std::mutex mutex_;
+  double rate_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 class ProxyContext {
  public:
   /// Builds the per-backend TLS contexts; fails on an unreadable CA file.
@@ -94,6 +124,8 @@ class ProxyContext {
   CancelRegistry& cancels() { return cancels_; }
   SessionRegistry& sessions() { return sessions_; }
   ProxyCounters& counters() { return counters_; }
+  ConnectionCounts& connection_counts() { return connection_counts_; }
+  RateLimiter& cancel_limiter() { return cancel_limiter_; }
   std::uint64_t next_session_id() { return ++last_session_id_; }
 
   /// Set when SIGTERM starts a graceful shutdown: new clients are refused with 57P01.
@@ -113,6 +145,8 @@ class ProxyContext {
   CancelRegistry cancels_;
   SessionRegistry sessions_;
   ProxyCounters counters_;
+  ConnectionCounts connection_counts_;
+  RateLimiter cancel_limiter_;
   std::atomic<std::uint64_t> last_session_id_{0};
 };
 

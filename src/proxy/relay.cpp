@@ -79,6 +79,7 @@ struct ServerMessages {
   ScanAction on_message(char type, std::uint32_t length, std::span<const std::uint8_t> body) {
     if (type == 'Z' && length == 1) {
       if (state.outstanding > 0) --state.outstanding;
+      if (state.track_activity) state.last_activity = std::chrono::steady_clock::now();
       server.status = static_cast<pool::ServerTxnStatus>(body[0]);
       if (server.status == pool::ServerTxnStatus::kIdle && router.wrote()) {
         route::note_write_commit(route, std::chrono::steady_clock::now());
@@ -97,15 +98,41 @@ struct ServerMessages {
 };
 
 net::awaitable<void> ClientSession::relay() {
-  RelayState state(client_.executor(), context_.config().limits.max_message_size);
+  const auto& limits = context_.config().limits;
+  RelayState state(client_.executor(), limits.max_message_size);
   state.idle.set();
   start_pump(*active_, state);
+  net::Event watch_done(client_.executor());
+  net::asio::steady_timer idle_timer(client_.executor());
+  state.track_activity =
+      limits.client_idle_timeout.count() > 0 || limits.idle_in_transaction_timeout.count() > 0;
+  if (state.track_activity) {
+    net::asio::co_spawn(client_.executor(), watch_idle(state, idle_timer),
+                        [&watch_done](const std::exception_ptr&) { watch_done.set(); });
+  } else {
+    watch_done.set();
+  }
   co_await pump_client(state);
+  state.relay_done = true;
+  idle_timer.cancel();
+  co_await watch_done.wait();
   if (state.pump_running) co_await stop_pump(state);
 
   bool at_boundary = state.server_scanner.at_boundary() && active_ != nullptr &&
                      active_->connection->buffer().empty();
-  if (terminating_) {
+  if (state.idle_expired != RelayState::IdleExpiry::kNone) {
+    bool in_transaction = state.idle_expired == RelayState::IdleExpiry::kIdleInTransaction;
+    if (at_boundary) {
+      co_await send_error(protocol::Severity::kFatal,
+                          in_transaction ? sqlstate::kIdleInTransactionSessionTimeout
+                                         : sqlstate::kIdleSessionTimeout,
+                          in_transaction
+                              ? "terminating connection due to idle-in-transaction timeout"
+                              : "terminating connection due to idle-session timeout",
+                          SessionEnd::kIdleTimeout);
+    }
+    end_ = SessionEnd::kIdleTimeout;
+  } else if (terminating_) {
     if (at_boundary) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kAdminShutdown,
                           "terminating connection due to administrator command",
@@ -187,6 +214,7 @@ net::awaitable<void> ClientSession::pump_client(RelayState& state) {
     }
     client_buffer_.commit(n);
     bytes_in_ += n;
+    if (state.track_activity) state.last_activity = std::chrono::steady_clock::now();
   }
 }
 
@@ -312,6 +340,32 @@ net::awaitable<ClientSession::Step> ClientSession::forward(char type, std::uint3
   state.held.clear();
   state.draw.reset();
   co_return Step::kNext;
+}
+
+net::awaitable<void> ClientSession::watch_idle(RelayState& state, net::asio::steady_timer& timer) {
+  const auto& limits = context_.config().limits;
+  // How often to look when the current state has no limit: the smaller configured one.
+  auto smallest = std::chrono::milliseconds::max();
+  for (auto limit : {limits.client_idle_timeout, limits.idle_in_transaction_timeout}) {
+    if (limit.count() > 0 && limit < smallest) smallest = limit;
+  }
+  while (!state.relay_done) {
+    bool in_transaction =
+        active_ != nullptr && active_->connection->status != pool::ServerTxnStatus::kIdle;
+    auto limit = in_transaction ? limits.idle_in_transaction_timeout : limits.client_idle_timeout;
+    bool idle = state.outstanding == 0 && state.cursor == 0 && state.stream_remaining == 0;
+    auto now = std::chrono::steady_clock::now();
+    if (idle && limit.count() > 0 && now - state.last_activity >= limit) {
+      state.idle_expired = in_transaction ? RelayState::IdleExpiry::kIdleInTransaction
+                                          : RelayState::IdleExpiry::kIdle;
+      client_.cancel();
+      co_return;
+    }
+    auto next = idle && limit.count() > 0 ? state.last_activity + limit : now + smallest;
+    timer.expires_at(next);
+    net::error_code ec;
+    co_await timer.async_wait(net::use_awaitable_ec(ec));
+  }
 }
 
 net::awaitable<void> ClientSession::wait_idle(RelayState& state) {

@@ -2,6 +2,7 @@
 /// What the two directions of one session's relay share (relay.cpp, relay_switch.cpp). Both
 /// pumps run on the session's executor, so nothing here is locked.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -48,6 +49,12 @@ struct RelayState {
   /// The random draw for the message being routed: the same when the relay asks again about
   /// it (after waiting or switching), so a re-decision cannot wander between nodes.
   std::optional<std::uint64_t> draw;
+  // Idle timeouts (only tracked when one is configured).
+  bool track_activity = false;
+  std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+  enum class IdleExpiry { kNone, kIdle, kIdleInTransaction };
+  IdleExpiry idle_expired = IdleExpiry::kNone;
+  bool relay_done = false;
   std::string switch_error;  ///< why the last switch to another node failed
   std::string switch_sqlstate;
 };

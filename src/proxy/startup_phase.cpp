@@ -1,3 +1,5 @@
+#include <atomic>
+
 #include "common/log.hpp"
 #include "pool/cancel_request.hpp"
 #include "protocol/backend.hpp"
@@ -129,18 +131,40 @@ net::awaitable<bool> ClientSession::read_startup() {
   }
   auto clients = ++context_.counters().clients;
   counted_as_client_ = true;
-  if (clients > context_.config().limits.max_client_connections) {
+  const auto& limits = context_.config().limits;
+  if (clients > limits.max_client_connections) {
     co_await send_error(protocol::Severity::kFatal, sqlstate::kTooManyConnections,
                         "sorry, too many clients already (max_client_connections " +
-                            std::to_string(context_.config().limits.max_client_connections) + ")",
+                            std::to_string(limits.max_client_connections) + ")",
                         SessionEnd::kStartupRejected);
     co_return false;
   }
+  auto refused = context_.connection_counts().try_add(user_, database_, limits.max_user_connections,
+                                                      limits.max_database_connections);
+  if (!refused.empty()) {
+    co_await send_error(protocol::Severity::kFatal, sqlstate::kTooManyConnections, refused,
+                        SessionEnd::kStartupRejected);
+    co_return false;
+  }
+  counted_per_user_ = true;
   co_return true;
 }
 
 net::awaitable<void> ClientSession::forward_cancel(const protocol::CancelRequest& request) {
   context_.counters().cancel_requests++;
+  if (!context_.cancel_limiter().allow()) {
+    // A flood of cancel requests costs us a lookup each, never a server connection.
+    static std::atomic<std::int64_t> last_warning{0};
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto last = last_warning.load();
+    if (now - last > 1'000'000'000 && last_warning.compare_exchange_strong(last, now)) {
+      logger()->warn(
+          "cancel requests arrive faster than max_cancel_rate ({} per second); "
+          "dropping the excess",
+          context_.config().limits.max_cancel_rate);
+    }
+    co_return;
+  }
   auto target = context_.cancels().find(request.process_id, request.secret_key);
   if (!target) {
     logger()->debug("cancel request from {} matches no session", peer_.to_string());
