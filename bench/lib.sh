@@ -51,6 +51,10 @@ bench_cleanup() {
   done
   [[ -n $setup_pid ]] && wait "$setup_pid" 2>/dev/null
   if [[ -n $sandbox_dir && -e $sandbox_dir ]]; then
+    # The sandbox's own pgwarden (idle, info level): its log shows how it saw the nodes.
+    if [[ -n $logs_dir && -d $work/proxies && -f $sandbox_dir/proxy/pgwarden.log ]]; then
+      cp "$sandbox_dir/proxy/pgwarden.log" "$work/proxies/sandbox-pgwarden.log" || true
+    fi
     "$pgwarden" sandbox down --dir "$sandbox_dir" >/dev/null 2>&1 ||
       echo "$bench_name: 'pgwarden sandbox down --dir $sandbox_dir' failed" >&2
   fi
@@ -154,6 +158,12 @@ cpu_ticks() {
   echo "$total"
 }
 
+# The whole machine, all CPUs, in clock ticks since boot: "busy steal", busy = user + nice +
+# system + irq + softirq (a process's stime includes the interrupts served in its context).
+machine_ticks() {
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9; exit }' /proc/stat
+}
+
 process_tree() { # pid -> that PID and all its descendants, one a line
   local -A children=()
   local stat line pid ppid
@@ -218,8 +228,8 @@ restart_node() { # node
 # server) and DIR/pg_hba.conf (scram-sha-256 on loopback), and prints the first part of a
 # pgwarden.toml: session pooling, quiet logs, the monitor role, no admin API. The caller adds
 # [routing] and the [[backends]].
-pgwarden_config_head() { # dir port workers pool_size
-  local dir=$1 port=$2 workers=$3 pool_size=$4
+pgwarden_config_head() { # dir port workers pool_size [log level, default warning]
+  local dir=$1 port=$2 workers=$3 pool_size=$4 level=${5:-warning}
   mkdir -p "$dir"
   printf '"%s" "%s"\n' "$app_user" "$secret" >"$dir/passwords"
   chmod 600 "$dir/passwords"
@@ -245,7 +255,7 @@ reset_query = "DISCARD ALL"
 max_client_connections = 1000
 
 [log]
-level = "warning"
+level = "$level"
 log_sessions = false
 
 [monitor]

@@ -181,14 +181,15 @@ target_port() {
 
 # ---------------------------------------------------------------------------------------------
 # The proxies: session pooling, pools as large as the client count (nobody queues), SCRAM from
-# the clients, both nodes with weight 1, quiet logs.
+# the clients, both nodes with weight 1, quiet logs, no failover (pgwarden: no_failover on both
+# backends; pgpool-II: DISALLOW_TO_FAILOVER, no failover on backend errors, no health check).
 
 start_pgwarden() { # name workers statement_level
   local name=$1 workers=$2 statement_level=$3 dir=$work/proxies/$1 port
   port=$(free_port)
   mkdir -p "$dir"
   {
-    pgwarden_config_head "$dir" "$port" "$workers" "$clients"
+    pgwarden_config_head "$dir" "$port" "$workers" "$clients" info # info: node state changes only
     cat <<EOF
 
 [routing]
@@ -200,12 +201,14 @@ name = "node0"
 host = "127.0.0.1"
 port = $primary_port
 weight = 1
+no_failover = true
 
 [[backends]]
 name = "node1"
 host = "127.0.0.1"
 port = $standby_port
 weight = 1
+no_failover = true
 EOF
   } >"$dir/pgwarden.toml"
   launch_proxy "$name" "$port" "$pgwarden" run -c "$dir/pgwarden.toml"
@@ -334,24 +337,40 @@ for t in "${selected_targets[@]}"; do
   out=$("$pg_bin/psql" -X -A -t -h 127.0.0.1 -p "$(target_port "$t")" -U "$app_user" -d "$app_db" \
     -c "SELECT count(*) FROM pgbench_branches" 2>&1) || die "$t: a first query failed: $out"
 done
+proxies_up_at=$(date '+%H:%M:%S')
 echo "== proxies up: $(for t in "${selected_targets[@]:1}"; do printf '%s (pid %s, port %s) ' \
   "$t" "${proxy_pid[$t]}" "${proxy_port[$t]}"; done)"
 
 # ---------------------------------------------------------------------------------------------
 # Runs
 
-# One pgbench run; appends
-# "target,round,tps,transactions,failed,proxy_ticks,rc,primary_selects,standby_selects,processes"
-# to the CSV (selects: select_cnt deltas; processes: how many the proxy had at the end).
+# Every process of the benchmark: this script and its descendants (pgbench, psql, the proxies;
+# the children it reaped are in its cutime), both PostgreSQL nodes (their postmaster's trees)
+# and the sandbox's own (idle) pgwarden. What the machine did besides is other people's work.
+benchmark_pids() {
+  local node pid=""
+  process_tree $$
+  for node in node0 node1; do
+    pid=$(head -n 1 "$sandbox_dir/cluster/$node/data/postmaster.pid" 2>/dev/null) || pid=""
+    if [[ -n $pid ]]; then process_tree "$pid"; fi
+  done
+  pid=$(cat "$sandbox_dir/proxy/pgwarden.pid" 2>/dev/null) || pid=""
+  if [[ -n $pid ]]; then echo "$pid"; fi
+}
+
+# One pgbench run; appends to the CSV: target, round, tps, transactions, failed, proxy_ticks
+# (all the proxy's processes), rc, primary_selects and standby_selects (select_cnt deltas),
+# processes (the proxy's, at the end), start (local time, as in the proxies' logs), other_pct
+# (CPU of processes not the benchmark's, % of all cores), steal_pct (% of all cores).
 run_one() { # target round seconds
   local target=$1 round=$2 seconds=$3
   local out=$work/runs/$target.$round.out rc=0 ticks=0 processes=0 before="" after=""
-  local sel_before="" sel_after="" d0="-" d1="-"
-  local -a pids=()
+  local sel_before="" sel_after="" d0="-" d1="-" start t0 t1 m0 m1 o0 o1 noise
+  local -a pids=() ours=()
   node_sql node0 -d "$app_db" -c "CHECKPOINT"
   if [[ $target != direct ]]; then
     if ! kill -0 "${proxy_pid[$target]}" 2>/dev/null; then
-      echo "$target,$round,0,0,0,0,dead,-,-,0" >>"$csv"
+      echo "$target,$round,0,0,0,0,dead,-,-,0,$(date '+%H:%M:%S'),-,-" >>"$csv"
       echo "   !! $target is not running any more" >&2
       return
     fi
@@ -359,12 +378,25 @@ run_one() { # target round seconds
     mapfile -t pids < <(process_tree "${proxy_pid[$target]}")
     before=$(cpu_ticks "${pids[@]}")
   fi
+  start=$(date '+%H:%M:%S')
+  mapfile -t ours < <(benchmark_pids)
+  o0=$(cpu_ticks "${ours[@]}")
+  m0=$(machine_ticks)
+  t0=$EPOCHREALTIME
   # shellcheck disable=SC2086 # $workload holds several options
   "$pg_bin/pgbench" -n $workload -j "$jobs" -T "$seconds" \
     -h 127.0.0.1 -p "$(target_port "$target")" -U "$app_user" "$app_db" >"$out" 2>&1 &
   pgbench_pid=$!
   wait "$pgbench_pid" || rc=$?
   pgbench_pid=""
+  t1=$EPOCHREALTIME
+  m1=$(machine_ticks)
+  mapfile -t ours < <(benchmark_pids)
+  o1=$(cpu_ticks "${ours[@]}")
+  noise=$(awk -v t0="$t0" -v t1="$t1" -v m0="$m0" -v m1="$m1" -v o0="$o0" -v o1="$o1" \
+    -v hz="$clk_tck" -v cpus="$(nproc)" 'BEGIN {
+      split(m0, a, " "); split(m1, b, " "); all = (t1 - t0) * hz * cpus / 100
+      printf "%.1f,%.1f", (b[1] - a[1] - (o1 - o0)) / all, (b[2] - a[2]) / all }')
   if [[ $target != direct ]]; then
     if kill -0 "${proxy_pid[$target]}" 2>/dev/null; then
       # The processes now (a pgpool child that exited meanwhile is in its parent's cutime).
@@ -383,7 +415,7 @@ run_one() { # target round seconds
   fi
   local tps txns failed
   read -r tps txns failed < <(pgbench_numbers "$out")
-  echo "$target,$round,$tps,$txns,$failed,$ticks,$rc,$d0,$d1,$processes" >>"$csv"
+  echo "$target,$round,$tps,$txns,$failed,$ticks,$rc,$d0,$d1,$processes,$start,$noise" >>"$csv"
   if [[ $rc != 0 || $failed != 0 || $txns == 0 ]]; then
     echo "   !! $target: pgbench exit status $rc, failed transactions $failed; $out:" >&2
     grep -v '^\(progress\|pgbench (\)' "$out" | tail -n 8 | sed 's/^/      /' >&2
@@ -391,7 +423,9 @@ run_one() { # target round seconds
 }
 
 csv=$work/runs/runs.csv
-echo "target,round,tps,transactions,failed,proxy_ticks,rc,primary_selects,standby_selects,processes" >"$csv"
+csv_header=target,round,tps,transactions,failed,proxy_ticks,rc,primary_selects,standby_selects
+csv_header+=,processes,start,other_pct,steal_pct
+echo "$csv_header" >"$csv"
 echo "== pgbench -n $workload -j $jobs: ${#selected_targets[@]} targets x $rounds rounds of ${duration}s"
 
 # A short unmeasured warm-up per target: fills the proxies' pools (and pgpool's relation cache).
@@ -466,20 +500,52 @@ for target in "${selected_targets[@]}"; do
     "$vs_pgpool" "$cpu" "$shares" "$per_run" "$per_tx" "$failed_total" "$ok" "$rounds"
 done
 echo
+noise() { # CSV column -> "median M, max X" over all runs
+  awk -F, -v c="$1" 'NR > 1 && $c != "-" { print $c }' "$csv" | sort -g |
+    awk '{ v[++n] = $1 } END { if (n) printf "median %.1f%%, max %.1f%%", v[int((n + 1) / 2)], v[n] }'
+}
+echo "CPU used by other processes than the benchmark's during the runs, % of all $(nproc) cores:"
+echo "$(noise 12); steal time: $(noise 13)."
 for target in "${selected_targets[@]:1}"; do
   if [[ -n ${pgpool_variant[$target]+set} ]]; then
     echo "$target: $(awk -F, -v t="$target" 'NR > 1 && $1 == t { n = $10 } END { print n + 0 }' "$csv") processes (main, $clients children, pcp, workers)"
   fi
 done
 
-# Anything pgwarden logged (warning level or above) and pgpool-II's errors are worth a look.
-for t in "${selected_targets[@]:1}"; do
+# Which measured run a log time (HH:MM:SS, local) fell into.
+run_at() { # HH:MM:SS
+  awk -F, -v t="$1" -v d="$duration" '
+    function s(x, a) { split(x, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+    NR > 1 && s(t) >= s($11) && s(t) <= s($11) + d + 1 { print "during " $1 " round " $2 + 1; f = 1; exit }
+    END { if (!f) print "outside the measured runs" }' "$csv"
+}
+
+# pgwarden (info level: node state changes only, no sessions): its warnings and errors, and
+# the node state changes its replication monitor saw after the start, each with the run it
+# fell into; the same for the sandbox's own idle pgwarden, for comparison. pgpool-II: its
+# warnings and errors.
+state_changes='is down|is up|still down|primary:|false primary|is now a'
+for t in "${selected_targets[@]:1}" sandbox-pgwarden; do
   log=$work/proxies/$t.log
-  if [[ -n ${pgwarden_variant[$t]+set} ]]; then
-    if [[ -s $log ]]; then
-      problems=1
-      echo "$t logged $(wc -l <"$log") line(s) at warning level or above; the first:" >&2
-      head -n 10 "$log" | sed 's/^/  /' >&2
+  if [[ $t == sandbox-pgwarden ]]; then
+    log=$sandbox_dir/proxy/pgwarden.log
+    [[ -f $log ]] || continue
+  fi
+  if [[ $t == sandbox-pgwarden || -n ${pgwarden_variant[$t]+set} ]]; then
+    warnings=$(awk '$3 ~ /^(warning|error|critical)$/' "$log" | grep -c -v -E "$state_changes" || true)
+    events=$(awk -v since="$proxies_up_at" '$2 >= since' "$log" | grep -E "$state_changes" || true)
+    if [[ $t != sandbox-pgwarden ]] && { ((warnings > 0)) || [[ -n $events ]]; }; then problems=1; fi
+    if ((warnings > 0)); then
+      echo "$t logged $warnings other warning/error line(s); the first:" >&2
+      awk '$3 ~ /^(warning|error|critical)$/' "$log" | grep -v -E "$state_changes" | head -n 10 |
+        sed 's/^/  /' >&2
+    fi
+    if [[ -n $events ]]; then
+      [[ $t == sandbox-pgwarden ]] && echo "the sandbox's own pgwarden (idle, default settings):"
+      [[ $t != sandbox-pgwarden ]] && echo "$t: node state changes seen by its replication monitor:"
+      while read -r day time rest; do
+        echo "  $day $time $rest  <- $(run_at "${time%.*}")"
+      done <<<"$events"
     fi
   else
     errors=$(grep -c -E '(WARNING|ERROR|FATAL|PANIC):' "$log" || true)
@@ -496,6 +562,6 @@ if [[ -s $work/show-pool-nodes.err ]]; then
   sort "$work/show-pool-nodes.err" | uniq -c | head -n 5 | sed 's/^/  /' >&2
 fi
 echo
-echo "runs (CSV): target,round,tps,transactions,failed,proxy_ticks,rc,primary_selects,standby_selects,processes"
+echo "runs (CSV): $csv_header"
 tail -n +2 "$csv"
 ((problems == 0)) || echo "pgpool_compare: some runs failed or a proxy logged problems (see above)" >&2

@@ -6,7 +6,11 @@
 
 #include "admin/admin_api.hpp"
 #include "admin/http_server.hpp"
+#include "cluster/cluster_manager.hpp"
+#include "cluster/event_log.hpp"
+#include "cluster/health_checker.hpp"
 #include "cluster/replication_monitor.hpp"
+#include "cluster/sql_actuators.hpp"
 #include "common/log.hpp"
 #include "common/version.hpp"
 #include "net/listener.hpp"
@@ -56,6 +60,14 @@ void on_task_end(const char* what, const std::exception_ptr& error) {
   }
 }
 
+/// The failover superuser's password: [failover] password, else the passwords file's entry.
+std::string superuser_password_for(const config::Config& config, const proxy::AuthData& auth) {
+  if (!config.failover.password.empty()) return config.failover.password;
+  const auto* secret = auth.passwords.find(config.failover.superuser);
+  if (secret != nullptr && secret->kind == auth::SecretKind::kPlain) return secret->text;
+  return {};
+}
+
 /// The monitor's password: [monitor] password, else the user's plain-text passwords-file entry.
 std::string monitor_password_for(const config::Config& config, const proxy::AuthData& auth) {
   if (!config.monitor.password.empty()) return config.monitor.password;
@@ -77,6 +89,10 @@ struct ProxyServer::Impl {
   std::vector<std::unique_ptr<net::Listener>> listeners;  // index i belongs to worker of i
   std::vector<std::size_t> listener_worker;
   std::unique_ptr<cluster::ReplicationMonitor> monitor;
+  std::unique_ptr<cluster::EventLog> events;
+  std::unique_ptr<cluster::SqlActuators> actuators;
+  std::unique_ptr<cluster::ClusterManager> manager;
+  std::unique_ptr<cluster::HealthChecker> health;
   std::unique_ptr<admin::HttpServer> admin_server;
   int exit_code = 0;
 
@@ -89,6 +105,8 @@ struct ProxyServer::Impl {
     signals = std::make_unique<net::asio::signal_set>(workers.context(0), SIGTERM, SIGINT, SIGHUP);
   }
 
+  void wire_cluster_management(const std::string& monitor_password,
+                               const std::string& superuser_password);
   void start_listeners();
   awaitable<void> start_serving();
   Result<void> open_admin_api();
@@ -111,7 +129,8 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(
   impl->context = std::move(*context);
   auto monitor_password = monitor_password_for(*config, **auth_data);
   impl->monitor = std::make_unique<cluster::ReplicationMonitor>(
-      impl->workers.executor(0), *config, std::move(monitor_password), impl->context->cluster());
+      impl->workers.executor(0), *config, monitor_password, impl->context->cluster());
+  impl->wire_cluster_management(monitor_password, superuser_password_for(*config, **auth_data));
   auto* ctx = impl->context.get();
   impl->monitor->pending_function_lookups = [ctx] { return ctx->functions().take_pending(); };
   impl->monitor->on_function_volatility = [ctx](const std::string& name, char volatility) {
@@ -151,6 +170,37 @@ void ProxyServer::Impl::start_listeners() {
   }
 }
 
+void ProxyServer::Impl::wire_cluster_management(const std::string& monitor_password,
+                                                const std::string& superuser_password) {
+  auto executor = workers.executor(0);
+  std::vector<pool::BackendAddress> addresses;
+  for (std::size_t i = 0; i < context->backend_count(); ++i) {
+    addresses.push_back(context->backend(i));
+  }
+  events = std::make_unique<cluster::EventLog>();
+  cluster::SqlActuatorSettings settings{config->failover.superuser, superuser_password,
+                                        config->failover.database,
+                                        config->health_check.connect_timeout,
+                                        std::chrono::seconds(10)};
+  actuators = std::make_unique<cluster::SqlActuators>(executor, addresses, std::move(settings));
+  auto* monitor_ptr = monitor.get();
+  manager = std::make_unique<cluster::ClusterManager>(executor, *config, context->cluster(),
+                                                      *actuators, *events,
+                                                      [monitor_ptr] { monitor_ptr->probe_now(); });
+  auto* manager_ptr = manager.get();
+  monitor->on_observations = [manager_ptr](const std::vector<cluster::NodeObservation>& seen,
+                                           std::chrono::steady_clock::time_point at) {
+    manager_ptr->on_observations(seen, at);
+  };
+  health = std::make_unique<cluster::HealthChecker>(
+      executor, *config, addresses, monitor_password,
+      [manager_ptr](std::size_t node, const cluster::NodeHealth& state) {
+        manager_ptr->on_health(node, state);
+      });
+  auto* health_ptr = health.get();
+  context->set_server_lost_handler([health_ptr](std::size_t node) { health_ptr->check_now(node); });
+}
+
 Result<void> ProxyServer::Impl::open_admin_api() {
   if (config->admin.listen.empty()) return {};
   auto* ctx = context.get();
@@ -173,6 +223,7 @@ awaitable<void> ProxyServer::Impl::start_serving() {
   // one is the primary (bounded by the monitor's own timeouts).
   auto first = context->cluster().generation();
   monitor->start();
+  health->start();
   auto executor = co_await net::asio::this_coro::executor;
   net::asio::steady_timer timer(executor);
   const auto& m = config->monitor;
@@ -243,6 +294,7 @@ awaitable<void> ProxyServer::Impl::drain_and_stop(std::chrono::milliseconds time
       co_await timer.async_wait(net::use_awaitable_ec(ec));
     }
   }
+  co_await health->stop();
   co_await monitor->stop();
   if (admin_server) admin_server->close();
   context->pools().for_each([](pool::Pool& p) { p.close_idle(); });

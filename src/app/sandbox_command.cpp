@@ -1,7 +1,10 @@
 // `pgwarden sandbox up|down|status`: a primary, its standbys and a pgwarden proxy on loopback,
 // built from nothing, for a first look and for demos. Everything lives in one directory:
 //   DIR/cluster  the PostgreSQL nodes (testbed::LocalCluster, kept running)
-//   DIR/proxy    pgwarden's config, pg_hba.conf, passwords, log and pid file
+//   DIR/proxy    pgwarden's config, pg_hba.conf, passwords, log and pid file, and its TLS
+//                files: ca.crt (a CA made for this sandbox), server.crt and server.key (signed by
+//                it for localhost, 127.0.0.1 and ::1), so that clients' sslmode=require works
+//                out of the box and verify-full with sslrootcert=DIR/proxy/ca.crt
 
 #include <csignal>
 #include <filesystem>
@@ -17,6 +20,7 @@
 
 #include "app/commands.hpp"
 #include "common/process.hpp"
+#include "testbed/certificates.hpp"
 #include "testbed/local_cluster.hpp"
 #include "testbed/port_allocator.hpp"
 #include "testbed/proxy_instance.hpp"
@@ -42,6 +46,10 @@ std::string proxy_dir(const SandboxOptions& o) {
 }
 std::string pid_file(const SandboxOptions& o) {
   return proxy_dir(o) + "/pgwarden.pid";
+}
+std::string ca_file(const SandboxOptions& o) {
+  std::error_code ec;
+  return fs::absolute(proxy_dir(o) + "/ca.crt", ec).string();
 }
 
 bool port_is_free(int port) {
@@ -88,6 +96,10 @@ std::string connect_text(testbed::LocalCluster& cluster, const testbed::ProxyIns
       << cluster.app_password() << ", database " << cluster.app_database() << "):\n"
       << "  PGPASSWORD='" << cluster.app_password() << "' psql -h 127.0.0.1 -p " << proxy_port
       << " -U " << cluster.app_user() << " " << cluster.app_database() << "\n\n"
+      << "Over TLS, checking pgwarden's certificate against the sandbox's CA:\n"
+      << "  PGPASSWORD='" << cluster.app_password() << "' psql 'host=localhost port=" << proxy_port
+      << " user=" << cluster.app_user() << " dbname=" << cluster.app_database()
+      << " sslmode=verify-full sslrootcert=" << ca_file(o) << "'\n\n"
       << "See the nodes and where reads go:\n  PGPASSWORD='" << cluster.app_password()
       << "' psql -h 127.0.0.1 -p " << proxy_port << " -U " << cluster.app_user() << " "
       << cluster.app_database()
@@ -124,9 +136,21 @@ int sandbox_up(const SandboxOptions& o) {
     std::cerr << "pgwarden sandbox: " << cluster.error().message << "\n";
     return 1;
   }
+  // Client TLS on, with a certificate of the sandbox's own CA: libpq's default sslmode=prefer
+  // then encrypts, require works, and verify-full works given the CA.
+  auto tls = testbed::make_server_tls_files(proxy_dir(o), testbed::Owner{});
+  if (!tls) {
+    std::cerr << "pgwarden sandbox: TLS certificate: " << tls.error().message << "\n";
+    (void)(*cluster)->destroy();
+    return 1;
+  }
   testbed::ProxySettings settings;
   settings.binary = self_binary();
   settings.dir = proxy_dir(o);
+  // Dotted keys at the top level (the test bed writes no [tls] table of its own); the paths
+  // are relative to the configuration file, which sits beside them.
+  settings.settings.emplace_back("", "tls.cert_file = \"server.crt\"");
+  settings.settings.emplace_back("", "tls.key_file = \"server.key\"");
   settings.keep = true;
   settings.port = o.port != 0 ? o.port : port_is_free(kPreferredPort) ? kPreferredPort : 0;
   // Every read drawn anew, so that a short `pgbench -S` already shows the reads spread over the

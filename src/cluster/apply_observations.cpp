@@ -41,8 +41,9 @@ void observe_node(NodeState& node, const NodeObservation& observation,
   const auto old_role = node.role;
   node.reachable = observation.reachable;
   node.false_primary = false;
-  if (node.status != NodeStatus::kUnused)
-    node.status = observation.reachable ? NodeStatus::kUp : NodeStatus::kDown;
+  if (node.status != NodeStatus::kUnused) {
+    node.status = observation.reachable && !node.detached ? NodeStatus::kUp : NodeStatus::kDown;
+  }
   if (observation.reachable) {
     node.role = observation.in_recovery ? NodeRole::kStandby : NodeRole::kPrimary;
     node.wal_lsn = observation.wal_lsn;
@@ -92,11 +93,13 @@ std::optional<std::size_t> choose_primary(const ClusterState& previous,
     if (out_of_recovery(observations[id])) candidates.push_back(id);
   }
   const auto& kept = previous.primary;
-  if (candidates.empty()) {
-    if (kept && !observations[*kept].reachable) return kept;
-    return std::nullopt;
-  }
+  // The primary only changes when the node itself says it is in recovery now: an unanswered
+  // probe never hands the role to another node (that is failover's decision, made with health
+  // checks, quorum and lag limits), and a standby promoted behind pgwarden's back stays a
+  // false primary.
+  if (kept && !observations[*kept].reachable) return kept;
   if (kept && out_of_recovery(observations[*kept])) return kept;
+  if (candidates.empty()) return std::nullopt;
   // Most followers, then the higher timeline, then the lowest id.
   auto rank = [&](std::size_t id) {
     return std::make_tuple(followers(previous, observations, id),

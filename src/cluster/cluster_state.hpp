@@ -68,6 +68,9 @@ struct NodeState {
   std::string sync_state;
   /// The timeline the node was last seen on.
   std::optional<std::uint32_t> timeline;
+  /// Taken out of service by failover or an operator (`pgwarden ctl detach`): reported down and
+  /// given no traffic whatever the probes say, until attached again.
+  bool detached = false;
   /// When status or role last changed.
   std::chrono::system_clock::time_point last_status_change{};
   /// When the values above were last read from this node.
@@ -84,6 +87,8 @@ struct ClusterState {
   /// When the primary's wal_lsn was read, or a little earlier (the monitor takes the time it
   /// sends its probes): a snapshot sampled after a commit has a wal_lsn that includes it.
   std::chrono::steady_clock::time_point sampled_at{};
+  /// A failover or switchover is under way: sessions that need the primary wait for it.
+  bool failover_in_progress = false;
 
   /// The primary's state, if there is one.
   const NodeState* primary_node() const { return primary ? &nodes.at(*primary) : nullptr; }

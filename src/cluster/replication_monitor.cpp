@@ -94,14 +94,21 @@ net::awaitable<void> ReplicationMonitor::run_round() {
   const auto sent_at = std::chrono::steady_clock::now();
   auto observations = co_await probe_all();
   if (stopping_) co_return;
-  auto previous = store_.current();
-  auto next =
-      apply_observations(*previous, observations, std::chrono::system_clock::now(), sent_at);
-  log_changes(*previous, next, observations);
-  const auto* primary = next.primary_node();
+  if (on_observations) {
+    on_observations(observations, sent_at);
+  } else {
+    auto previous = store_.current();
+    auto next =
+        apply_observations(*previous, observations, std::chrono::system_clock::now(), sent_at);
+    log_changes(*previous, next, observations);
+    store_.publish(std::move(next));
+  }
+  auto published = store_.current();
+  const auto* primary = published->primary_node();
   std::optional<std::size_t> usable_primary;
-  if (primary && primary->reachable) usable_primary = primary->id;
-  store_.publish(std::move(next));
+  if (primary && primary->reachable && primary->status == NodeStatus::kUp) {
+    usable_primary = primary->id;
+  }
   collect_function_lookups();
   if (usable_primary && !builtins_loaded_ && on_builtin_volatilities) {
     co_await load_builtin_volatility(*usable_primary);

@@ -50,6 +50,10 @@ class ReplicationMonitor {
   std::function<std::vector<std::string>()> pending_function_lookups;
   std::function<void(std::string name, char volatility)> on_function_volatility;
   static constexpr std::size_t kMaxLookupsPerRound = 200;
+  /// When set, each round's observations go here (the ClusterManager folds them into the state
+  /// and publishes) instead of being published by the monitor.
+  std::function<void(const std::vector<NodeObservation>&, std::chrono::steady_clock::time_point)>
+      on_observations;
   /// Called once, after the first round with a primary, with the volatility of every
   /// pg_catalog function (retried each round until it succeeds).
   std::function<void(std::vector<std::pair<std::string, char>>)> on_builtin_volatilities;

@@ -84,7 +84,7 @@ struct ReadBackend {
 
 ReadBackend read_backend(const toml::table& item, TableReader& table) {
   table.check_keys({"name", "host", "port", "weight", "agent", "no_load_balance", "no_failover",
-                    "application_name", "tls", "tls_ca_file"});
+                    "application_name", "tls", "tls_ca_file", "priority", "data_directory"});
   ReadBackend read{.table_at = item.source()};
   BackendConfig& backend = read.config;
   table.read_string("name", backend.name, true);
@@ -100,6 +100,8 @@ ReadBackend read_backend(const toml::table& item, TableReader& table) {
   table.read_string("application_name", backend.application_name);
   if (backend.application_name.empty()) backend.application_name = backend.name;
   read_server_tls(table, backend);
+  table.read_int("priority", -1'000'000, 1'000'000, backend.priority);
+  table.read_string("data_directory", backend.data_directory);
   if (const toml::node* name = table.find("name")) read.name_at = name->source();
   if (const toml::node* host = table.find("host")) read.host_at = host->source();
   return read;

@@ -47,6 +47,42 @@ struct BackendConfig {
   ServerTlsMode tls = ServerTlsMode::kPrefer;
   /// CA certificates for verify-ca / verify-full; empty: the system's.
   std::string tls_ca_file;
+  /// Failover tie-breaker: among equally advanced standbys, the higher priority wins.
+  std::int32_t priority = 0;
+  /// The server's data directory, for the hook command's %D (optional).
+  std::string data_directory;
+};
+
+/// Health checks: a query on every node every period, retried before a node counts as failed.
+struct HealthCheckConfig {
+  milliseconds period{1000};
+  milliseconds connect_timeout{1000};
+  milliseconds query_timeout{1000};
+  /// Further attempts after a failed check before the node is failed.
+  std::uint32_t retries = 2;
+  milliseconds retry_delay{250};
+};
+
+/// Automatic failover and the operations that change roles.
+struct FailoverConfig {
+  bool enabled = true;
+  /// A superuser (pg_promote, ALTER SYSTEM, replication slots); empty password: the user's
+  /// plain-text entry in the passwords file.
+  std::string superuser = "postgres";
+  std::string password;
+  std::string database = "postgres";
+  /// A standby further behind the failed primary than this is never promoted (0: no limit).
+  std::uint64_t maximum_lag = 16ull * 1024 * 1024;
+  /// pgwarden manages synchronous_standby_names and promotes only synchronous standbys.
+  bool synchronous_mode = false;
+  milliseconds promote_timeout{60'000};
+  /// Clients needing the primary wait this long for failover to finish before getting an error.
+  milliseconds client_wait{30'000};
+  /// A node whose health changed this many times within flap_window is flapping: no failover.
+  std::uint32_t flap_threshold = 6;
+  milliseconds flap_window{60'000};
+  /// Run on failover events with pgpool-II's placeholders (%d %h %p %D %m %H %P %r %N %S %%).
+  std::string hook_command;
 };
 
 /// TLS for clients. With no certificate, an SSLRequest is answered 'N'.
@@ -109,6 +145,11 @@ struct RoutingConfig {
 struct AdminConfig {
   /// "host:port"; empty disables the API.
   std::string listen = "127.0.0.1:6433";
+  /// A file holding the token that state-changing requests must present (Authorization:
+  /// Bearer); readable by its owner only. Empty: state-changing requests are refused.
+  std::string token_file;
+  /// Serve read-only requests to other addresses than loopback.
+  bool allow_remote_reads = false;
 };
 
 struct AuthConfig {
@@ -182,6 +223,8 @@ struct Config {
   LogConfig log;
   TlsConfig tls;
   MonitorConfig monitor;
+  HealthCheckConfig health_check;
+  FailoverConfig failover;
   RoutingConfig routing;
   AdminConfig admin;
 };

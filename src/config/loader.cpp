@@ -42,7 +42,7 @@ Expected<Config, ConfigError> build_config(const toml::table& root, const std::s
   ErrorSink errors(source);
   TableReader reader(&root, "", errors);
   reader.check_keys({"workers", "listen", "auth", "pool", "limits", "log", "tls", "monitor",
-                     "routing", "admin", "backends"});
+                     "health_check", "failover", "routing", "admin", "backends"});
   detail::read_root(reader, config);
   TableReader listen(section(root, "listen", errors), "listen", errors);
   detail::read_listen(listen, base_dir, config.listen);
@@ -58,10 +58,14 @@ Expected<Config, ConfigError> build_config(const toml::table& root, const std::s
   detail::read_tls(tls, base_dir, config.tls);
   TableReader monitor(section(root, "monitor", errors), "monitor", errors);
   detail::read_monitor(monitor, config.monitor);
+  TableReader health(section(root, "health_check", errors), "health_check", errors);
+  detail::read_health_check(health, config.health_check);
+  TableReader failover(section(root, "failover", errors), "failover", errors);
+  detail::read_failover(failover, config.failover);
   TableReader routing(section(root, "routing", errors), "routing", errors);
   detail::read_routing(routing, config.routing);
   TableReader admin(section(root, "admin", errors), "admin", errors);
-  detail::read_admin(admin, config.admin);
+  detail::read_admin(admin, base_dir, config.admin);
   detail::read_backends(root.get("backends"), errors, config.backends);
   detail::check_redirect_nodes(config, errors);
   for (auto& backend : config.backends) {

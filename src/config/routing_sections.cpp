@@ -152,8 +152,37 @@ void read_routing(TableReader& table, RoutingConfig& out) {
   read_redirects(table, "user_redirect", out.user_redirect);
 }
 
-void read_admin(TableReader& table, AdminConfig& out) {
-  table.check_keys({"listen"});
+void read_health_check(TableReader& table, HealthCheckConfig& out) {
+  table.check_keys({"period", "connect_timeout", "query_timeout", "retries", "retry_delay"});
+  table.read_duration("period", kTenMs, kMaxDuration, out.period);
+  table.read_duration("connect_timeout", kTenMs, kMaxDuration, out.connect_timeout);
+  table.read_duration("query_timeout", kTenMs, kMaxDuration, out.query_timeout);
+  table.read_int("retries", 0, 100, out.retries);
+  table.read_duration("retry_delay", kZero, kMaxDuration, out.retry_delay);
+}
+
+void read_failover(TableReader& table, FailoverConfig& out) {
+  table.check_keys({"enabled", "superuser", "password", "database", "maximum_lag",
+                    "synchronous_mode", "promote_timeout", "client_wait", "flap_threshold",
+                    "flap_window", "hook_command"});
+  table.read_bool("enabled", out.enabled);
+  table.read_string("superuser", out.superuser);
+  table.read_string("password", out.password);
+  table.read_string("database", out.database);
+  table.read_size("maximum_lag", 0, std::uint64_t{1} << 50, out.maximum_lag);
+  table.read_bool("synchronous_mode", out.synchronous_mode);
+  table.read_duration("promote_timeout", kTenMs, kMaxDuration, out.promote_timeout);
+  table.read_duration("client_wait", kZero, kMaxDuration, out.client_wait);
+  table.read_int("flap_threshold", 2, 1000, out.flap_threshold);
+  table.read_duration("flap_window", kTenMs, kMaxDuration, out.flap_window);
+  table.read_string("hook_command", out.hook_command);
+}
+
+void read_admin(TableReader& table, const std::filesystem::path& base_dir, AdminConfig& out) {
+  table.check_keys({"listen", "token_file", "allow_remote_reads"});
+  table.read_string("token_file", out.token_file);
+  out.token_file = resolve_path(base_dir, out.token_file);
+  table.read_bool("allow_remote_reads", out.allow_remote_reads);
   table.read_string("listen", out.listen);
   const toml::node* node = table.find("listen");
   if (node != nullptr && !out.listen.empty() && !is_host_and_port(out.listen)) {

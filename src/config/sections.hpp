@@ -29,7 +29,9 @@ void read_log(TableReader& table, const std::filesystem::path& base_dir, LogConf
 void read_tls(TableReader& table, const std::filesystem::path& base_dir, TlsConfig& out);
 void read_monitor(TableReader& table, MonitorConfig& out);
 void read_routing(TableReader& table, RoutingConfig& out);
-void read_admin(TableReader& table, AdminConfig& out);
+void read_health_check(TableReader& table, HealthCheckConfig& out);
+void read_failover(TableReader& table, FailoverConfig& out);
+void read_admin(TableReader& table, const std::filesystem::path& base_dir, AdminConfig& out);
 /// Redirect rules that name a backend must name one that exists.
 void check_redirect_nodes(const Config& config, ErrorSink& errors);
 /// `node` is the root's "backends" value (null when absent): an array of at least one table.

@@ -119,6 +119,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   /// idle_in_transaction_timeout.
   net::awaitable<void> watch_idle(RelayState& state, net::asio::steady_timer& timer);
   net::awaitable<void> pump_server(ServerSlot& slot, RelayState& state);
+  /// The active server connection broke: a session idle between requests goes on (the next
+  /// request reconnects), one with a request under way ends.
+  void lose_server(ServerSlot& slot, RelayState& state);
+  /// Waits (up to failover.client_wait) until a primary is up and no failover is under way.
+  net::awaitable<bool> wait_for_primary();
   // relay_switch.cpp
   /// Makes `node` the active server: stops the current pump (nothing may be outstanding),
   /// connects if needed, replays settings, prepares `injections`, starts the pump.
@@ -178,6 +183,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool counted_as_client_ = false;
   bool counted_per_user_ = false;
   bool terminating_ = false;
+  bool waited_for_primary_ = false;
 };
 
 }  // namespace pgw::proxy

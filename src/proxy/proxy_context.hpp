@@ -3,6 +3,7 @@
 /// (swapped whole on reload), pools, cancel keys, live sessions and counters. Thread-safe.
 
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -128,6 +129,15 @@ class ProxyContext {
   RateLimiter& cancel_limiter() { return cancel_limiter_; }
   std::uint64_t next_session_id() { return ++last_session_id_; }
 
+  /// Sessions call this when a server connection broke under them: the node gets a health
+  /// check at once instead of at the next period. Thread-safe once set (before serving).
+  void report_server_lost(std::size_t node) const {
+    if (server_lost_) server_lost_(node);
+  }
+  void set_server_lost_handler(std::function<void(std::size_t)> handler) {
+    server_lost_ = std::move(handler);
+  }
+
   /// Set when SIGTERM starts a graceful shutdown: new clients are refused with 57P01.
   std::atomic<bool> shutting_down{false};
 
@@ -148,6 +158,7 @@ class ProxyContext {
   ConnectionCounts connection_counts_;
   RateLimiter cancel_limiter_;
   std::atomic<std::uint64_t> last_session_id_{0};
+  std::function<void(std::size_t)> server_lost_;
 };
 
 pool::PoolSettings pool_settings_from(const config::Config& config);

@@ -241,6 +241,10 @@ net::awaitable<ClientSession::Step> ClientSession::route_message(char type,
     co_return Step::kNext;
   }
 
+  if (state.active_lost) {
+    state.active_lost = false;
+    if (active_ != nullptr) drop_slot(active_);
+  }
   RelayView view;
   if (active_ != nullptr) {
     view.active = active_->node;
@@ -273,6 +277,12 @@ net::awaitable<ClientSession::Step> ClientSession::route_message(char type,
         co_await wait_idle(state);
         co_return Step::kNext;
       }
+      // During a failover the request waits for the new primary instead of failing.
+      if (action.kind == RouteAction::Kind::kNoServer && !waited_for_primary_) {
+        waited_for_primary_ = true;
+        if (co_await wait_for_primary()) co_return Step::kNext;
+      }
+      waited_for_primary_ = false;
       client_buffer_.consume(state.cursor + total);
       state.cursor = 0;
       state.held.clear();
@@ -339,6 +349,7 @@ net::awaitable<ClientSession::Step> ClientSession::forward(char type, std::uint3
   state.cursor = 0;
   state.held.clear();
   state.draw.reset();
+  waited_for_primary_ = false;
   co_return Step::kNext;
 }
 
@@ -384,13 +395,13 @@ net::awaitable<void> ClientSession::pump_server(ServerSlot& slot, RelayState& st
     auto ec = co_await server.wait_readable();
     if (ec) {
       if (state.stop_pump && ec == net::asio::error::operation_aborted) continue;
-      state.server_gone = true;
+      lose_server(slot, state);
       break;
     }
     std::size_t n = server.read_available(buffer.writable(), ec);
     if (ec == net::asio::error::would_block) continue;
     if (ec) {
-      state.server_gone = true;
+      lose_server(slot, state);
       break;
     }
     buffer.commit(n);
@@ -414,7 +425,35 @@ net::awaitable<void> ClientSession::pump_server(ServerSlot& slot, RelayState& st
   state.pump_running = false;
   state.idle.set();
   // Wake the client pump if it waits on the client while the server is gone.
-  if (!state.stop_pump) client_.cancel();
+  if (!state.stop_pump && !state.active_lost) client_.cancel();
+}
+
+void ClientSession::lose_server(ServerSlot& slot, RelayState& state) {
+  context_.report_server_lost(slot.node);
+  bool idle = state.outstanding == 0 && slot.connection->status == pool::ServerTxnStatus::kIdle &&
+              state.server_scanner.at_boundary() && slot.connection->buffer().empty();
+  if (idle) {
+    state.active_lost = true;
+  } else {
+    state.server_gone = true;
+  }
+}
+
+net::awaitable<bool> ClientSession::wait_for_primary() {
+  const auto limit = context_.config().failover.client_wait;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  net::asio::steady_timer timer(client_.executor());
+  for (;;) {
+    const auto& state = cluster_state();
+    if (state.primary && state.nodes[*state.primary].status == cluster::NodeStatus::kUp &&
+        !state.failover_in_progress) {
+      co_return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline || terminating_) co_return false;
+    timer.expires_after(std::chrono::milliseconds(20));
+    net::error_code ec;
+    co_await timer.async_wait(net::use_awaitable_ec(ec));
+  }
 }
 
 }  // namespace pgw::proxy

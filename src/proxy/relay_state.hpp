@@ -31,6 +31,9 @@ struct RelayState {
   bool pump_running = false;
   bool stop_pump = false;    ///< asked to stop at the next message boundary
   bool server_gone = false;  ///< the active server closed or broke the protocol
+  /// The active server connection closed while idle between requests (a restart, a failover's
+  /// fence): the session goes on, and the next request reconnects wherever routing says.
+  bool active_lost = false;
   const char* server_protocol_error = nullptr;
   net::Event idle;  ///< set whenever nothing is outstanding
   /// Query, Sync and FunctionCall messages sent to the active server, minus ReadyForQuery

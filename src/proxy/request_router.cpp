@@ -26,6 +26,37 @@ std::optional<std::string_view> cstring_at(protocol::ByteView body, std::size_t 
   return std::nullopt;
 }
 
+/// The first words of `sql`, lower case, whitespace runs as one space (for telling apart
+/// statements the classifier gives one kind: DISCARD ALL from DISCARD PLANS, ...).
+std::string leading_words(std::string_view sql, std::size_t max_length = 48) {
+  std::string out;
+  bool space = false;
+  for (char c : sql) {
+    if (out.size() >= max_length) break;
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool drops_all_prepared_statements(std::string_view sql) {
+  auto words = leading_words(sql);
+  return words.starts_with("discard all") || words.starts_with("deallocate all") ||
+         words.starts_with("deallocate prepare all");
+}
+
+/// SET SESSION CHARACTERISTICS AS TRANSACTION: the classifier calls it a transaction
+/// statement, but it sets the session's default like SET does.
+bool sets_session_characteristics(const sql::StatementInfo& info, std::string_view sql) {
+  return info.kind == StatementKind::kSetTransaction &&
+         leading_words(sql).starts_with("set session characteristics");
+}
+
 /// Statements that change the session's settings and must be repeated on every node it uses.
 bool is_session_setting(const sql::StatementInfo& info) {
   switch (info.kind) {
@@ -125,7 +156,8 @@ const sql::StatementInfo& RequestRouter::classify_text(protocol::ByteView body,
 }
 
 RouteAction RequestRouter::to_primary(const cluster::ClusterState& state, bool is_read) const {
-  if (!state.primary || state.nodes[*state.primary].status != cluster::NodeStatus::kUp) {
+  if (!state.primary || state.nodes[*state.primary].status != cluster::NodeStatus::kUp ||
+      !state.nodes[*state.primary].reachable || state.nodes[*state.primary].false_primary) {
     return {RouteAction::Kind::kNoServer, 0, LocalQuery::kNone, false, "no primary is available"};
   }
   return {RouteAction::Kind::kForward, *state.primary, LocalQuery::kNone, is_read, "primary"};
@@ -184,7 +216,9 @@ RouteAction RequestRouter::decide_query(protocol::ByteView body, std::uint32_t b
   }
   if (view.in_transaction && view.active) return {RouteAction::Kind::kForward, *view.active};
   const auto& info = classify_text(body, body_length);
-  if (is_session_setting(info) || info.kind == StatementKind::kDeallocate) {
+  auto text = cstring_at(body, 0).value_or("");
+  if (is_session_setting(info) || info.kind == StatementKind::kDeallocate ||
+      sets_session_characteristics(info, text)) {
     return {RouteAction::Kind::kForward, current_or_primary(view, state)};
   }
   if (pins_to_primary(info)) return to_primary(state, false);
@@ -212,6 +246,18 @@ RouteAction RequestRouter::decide_extended(char type, protocol::ByteView body,
       }
       auto sql = cstring_at(body, name->size() + 1);
       const auto& info = sql ? classifier_.classify(*sql) : unparsed_;
+      auto known = std::find_if(unit_.parsed.begin(), unit_.parsed.end(),
+                                [&](const auto& p) { return p.name == *name; });
+      if (known == unit_.parsed.end()) {
+        unit_.parsed.push_back({std::string(*name), info});
+      } else {
+        known->info = info;
+      }
+      if (sql && (is_session_setting(info) || sets_session_characteristics(info, *sql))) {
+        // A SET through the extended protocol (JDBC does this): where the session is, logged.
+        unit_.open = true;
+        return flush_unit_to(current_or_primary(view, state));
+      }
       return add_to_unit(info, view, state, random);
     }
     case 'B':
@@ -229,6 +275,11 @@ RouteAction RequestRouter::decide_extended(char type, protocol::ByteView body,
       } else {
         name = cstring_at(body, 1);
       }
+      if (name) {
+        auto in_unit = std::find_if(unit_.parsed.begin(), unit_.parsed.end(),
+                                    [&](const auto& p) { return p.name == *name; });
+        if (in_unit != unit_.parsed.end()) return add_to_unit(in_unit->info, view, state, random);
+      }
       const auto* statement = name ? statements_.find(*name) : nullptr;
       if (statement == nullptr || statement->prepared_on.none()) {
         // Not prepared through this session as far as we know (or closed): wherever the
@@ -238,7 +289,7 @@ RouteAction RequestRouter::decide_extended(char type, protocol::ByteView body,
         if (view.active) return flush_unit_to(*view.active);
         return flush_unit(view, state);
       }
-      if (std::find(unit_.parsed.begin(), unit_.parsed.end(), *name) == unit_.parsed.end()) {
+      if (std::find(unit_.bound.begin(), unit_.bound.end(), *name) == unit_.bound.end()) {
         unit_.bound.emplace_back(*name);
       }
       return add_to_unit(statement->info, view, state, random);
@@ -256,6 +307,7 @@ RouteAction RequestRouter::decide_extended(char type, protocol::ByteView body,
 RouteAction RequestRouter::add_to_unit(const sql::StatementInfo& info, const RelayView& view,
                                        const cluster::ClusterState& state, std::uint64_t random) {
   unit_.open = true;
+  if (unit_.needs_primary) return flush_unit(view, state);
   if (pins_to_primary(info) || is_session_setting(info)) {
     unit_.needs_primary = true;
     return flush_unit(view, state);
@@ -289,11 +341,7 @@ void RequestRouter::forwarded(char type, protocol::ByteView body, std::size_t no
   switch (type) {
     case 'Q': {
       const auto& info = classify_text(body, static_cast<std::uint32_t>(body.size()));
-      if (is_session_setting(info) || info.kind == StatementKind::kDeallocate) {
-        if (auto text = cstring_at(body, 0)) log_.append(*text, node);
-        if (info.kind == StatementKind::kDiscard) statements_.clear();
-        if (log_.full()) session_.pinned_to_primary = true;
-      }
+      log_session_state(info, cstring_at(body, 0).value_or(""), node);
       if (pins_to_primary(info)) session_.pinned_to_primary = true;
       if (is_write(info)) wrote_ = true;
       break;
@@ -303,10 +351,7 @@ void RequestRouter::forwarded(char type, protocol::ByteView body, std::size_t no
       auto sql = name ? cstring_at(body, name->size() + 1) : std::nullopt;
       const auto& info = sql ? classifier_.classify(*sql) : unparsed_;
       if (name) statements_.on_parse(*name, whole_message, info, node);
-      if (name && !name->empty() &&
-          std::find(unit_.parsed.begin(), unit_.parsed.end(), *name) == unit_.parsed.end()) {
-        unit_.parsed.emplace_back(*name);
-      }
+      if (sql) log_session_state(info, *sql, node);
       if (pins_to_primary(info)) session_.pinned_to_primary = true;
       if (is_write(info)) wrote_ = true;
       break;
@@ -319,6 +364,14 @@ void RequestRouter::forwarded(char type, protocol::ByteView body, std::size_t no
     case 'F':
       wrote_ = true;
       break;
+    case 'B': {
+      // A prepared write executed again: read-your-writes must see it.
+      auto portal = cstring_at(body, 0);
+      auto name = portal ? cstring_at(body, portal->size() + 1) : std::nullopt;
+      const auto* info = name ? statement_info(*name) : nullptr;
+      if (info != nullptr && is_write(*info)) wrote_ = true;
+      break;
+    }
     default:
       break;
   }
@@ -327,6 +380,26 @@ void RequestRouter::forwarded(char type, protocol::ByteView body, std::size_t no
   } else if (unit_.open) {
     unit_.fixed = node;
   }
+}
+
+const sql::StatementInfo* RequestRouter::statement_info(std::string_view name) const {
+  for (const auto& parsed : unit_.parsed) {
+    if (parsed.name == name) return &parsed.info;
+  }
+  const auto* statement = statements_.find(name);
+  return statement != nullptr ? &statement->info : nullptr;
+}
+
+void RequestRouter::log_session_state(const sql::StatementInfo& info, std::string_view text,
+                                      std::size_t node) {
+  bool state_statement = is_session_setting(info) || info.kind == StatementKind::kDeallocate ||
+                         sets_session_characteristics(info, text);
+  if (!state_statement) return;
+  if (drops_all_prepared_statements(text)) statements_.clear();
+  // At the log's bound the session stays on the primary (where its settings are) and the log
+  // stops growing.
+  if (!log_.full()) log_.append(text, node);
+  if (log_.full()) session_.pinned_to_primary = true;
 }
 
 std::vector<Injection> RequestRouter::injections_for(std::size_t node) const {

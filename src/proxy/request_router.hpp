@@ -87,8 +87,12 @@ class RequestRouter {
     std::optional<std::size_t> fixed;      ///< decided (forwarded at least once)
     std::optional<std::size_t> read_node;  ///< where the reads held so far would go
     bool count_select = false;
-    std::vector<std::string> parsed;  ///< statements the unit itself prepares
-    std::vector<std::string> bound;   ///< statements it binds or describes
+    struct Parsed {
+      std::string name;
+      sql::StatementInfo info;
+    };
+    std::vector<Parsed> parsed;       ///< statements the unit itself prepares, with their class
+    std::vector<std::string> bound;   ///< statements prepared earlier that it binds or describes
   };
 
   RouteAction decide_query(protocol::ByteView body, std::uint32_t body_length,
@@ -105,6 +109,11 @@ class RequestRouter {
   RouteAction to_primary(const cluster::ClusterState& state, bool is_read) const;
   std::size_t current_or_primary(const RelayView& view, const cluster::ClusterState& state) const;
   const sql::StatementInfo& classify_text(protocol::ByteView body, std::uint32_t body_length);
+  /// The class of statement `name` as the open unit or an earlier Parse prepared it; null when
+  /// this session never prepared it.
+  const sql::StatementInfo* statement_info(std::string_view name) const;
+  /// Records a session-state statement `text` (class `info`) run on `node`.
+  void log_session_state(const sql::StatementInfo& info, std::string_view text, std::size_t node);
 
   sql::Classifier& classifier_;
   const route::RoutingPolicy& policy_;

@@ -47,6 +47,8 @@ net::awaitable<bool> ClientSession::attach_server() {
   if (const auto* app = startup_.find("application_name")) route_.application_name = *app;
   router_ = std::make_unique<RequestRouter>(context_.classifier(), context_.routing_policy(),
                                             route_, statements_, session_log_);
+  // A new connection during a failover waits for the new primary.
+  co_await wait_for_primary();
   const auto& state = cluster_state();
   if (!state.primary || state.nodes[*state.primary].status != cluster::NodeStatus::kUp) {
     co_await send_error(protocol::Severity::kFatal, sqlstate::kCannotConnectNow,

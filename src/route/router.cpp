@@ -169,7 +169,12 @@ Decision route(const sql::StatementInfo& statement, SessionRoute& session,
   }
   auto node = pick_by_weight(state, session, policy, false, weight_draw);
   if (!node) return to_primary(state, true, "no standby can serve the read");
-  if (!policy.statement_level) session.read_node = node;
+  // While read-your-writes keeps the session off some standbys, a pick is not kept: the
+  // session goes back to balancing once they have replayed its writes.
+  bool restricted = policy.read_your_writes && session.last_write_commit.has_value();
+  if (!policy.statement_level && (!restricted || node != state.primary)) {
+    session.read_node = node;
+  }
   return {node, true, "load balanced by weight"};
 }
 

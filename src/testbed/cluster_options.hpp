@@ -27,6 +27,9 @@ struct ClusterOptions {
   std::vector<std::string> extra_settings;
   /// Commits wait for one standby: synchronous_standby_names = 'ANY 1 (*)'. Needs standbys >= 1.
   bool synchronous = false;
+  /// Every node serves TLS (ssl = on) with its own certificate for localhost, 127.0.0.1 and
+  /// ::1, all signed by one CA (LocalCluster::tls_ca_file()); see testbed/certificates.hpp.
+  bool ssl = false;
   /// PostgreSQL binaries. Empty: $PGW_PG_BIN_DIR, else /usr/lib/postgresql/15/bin.
   std::string bin_dir;
 };

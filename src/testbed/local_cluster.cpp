@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include "testbed/certificates.hpp"
 #include "testbed/config_text.hpp"
 #include "testbed/files.hpp"
 #include "testbed/initdb_template.hpp"
@@ -127,6 +128,7 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::open(const std::string& path
                          .app_password = manifest->app_password,
                          .app_database = manifest->app_database,
                          .synchronous = manifest->synchronous,
+                         .ssl = fs::exists(dir + "/tls/ca.crt", ec),
                          .bin_dir = manifest->bin_dir};
   std::unique_ptr<LocalCluster> cluster(new LocalCluster(std::move(options), *manifest, dir));
   cluster->os_user_info_ = std::move(*info);
@@ -153,8 +155,21 @@ std::string LocalCluster::monitor_user() const {
 std::string LocalCluster::repl_user() const {
   return std::string(kReplUser);
 }
+std::string LocalCluster::tls_ca_file() const {
+  return options_.ssl ? dir_ + "/tls/ca.crt" : std::string();
+}
 
 Result<void> LocalCluster::build(const std::string& template_dir) {
+  if (options_.ssl) {
+    auto ca = CertificateAuthority::create("pgwarden test cluster CA");
+    if (!ca) return fail(ca.error().message);
+    ca_ = std::make_unique<CertificateAuthority>(std::move(*ca));
+    const Owner owner = Owner::of(os_user_info_);
+    if (auto made = make_dir(dir_ + "/tls", owner); !made) return made;
+    if (auto written = write_file(tls_ca_file(), ca_->certificate_pem(), owner); !written) {
+      return written;
+    }
+  }
   if (auto primary = build_primary(template_dir); !primary) return primary;
   for (int i = 1; i <= options_.standbys; ++i) {
     if (auto standby = build_standby(static_cast<std::size_t>(i)); !standby) return standby;
@@ -196,7 +211,26 @@ Result<void> LocalCluster::configure_node(PostgresNode& node) {
       !written) {
     return written;
   }
-  return write_file(data + "pg_hba.conf", hba_conf(), owner);
+  if (auto written = write_file(data + "pg_hba.conf", hba_conf(), owner); !written) {
+    return written;
+  }
+  return options_.ssl ? configure_node_tls(node) : Result<void>();
+}
+
+Result<void> LocalCluster::configure_node_tls(PostgresNode& node) {
+  // The files live beside the data directory, so that pg_basebackup does not copy the
+  // primary's key into a standby.
+  const Owner owner = Owner::of(os_user_info_);
+  const std::string dir = node.dir() + "/tls";
+  if (auto made = make_dir(dir, owner); !made) return made;
+  auto certificate = ca_->issue(localhost_server_request());
+  if (!certificate) return fail(node.name() + ": " + certificate.error().message);
+  auto files = write_tls_files(*ca_, *certificate, dir, "server", owner);
+  if (!files) return fail(files.error().message);
+  return append_file(node.data_dir() + "/" + std::string(kNodeConfFile),
+                     "ssl = on\nssl_cert_file = " + sql_literal(files->cert_file) +
+                         "\nssl_key_file = " + sql_literal(files->key_file) +
+                         "\nssl_ca_file = " + sql_literal(files->ca_file) + "\n");
 }
 
 Result<void> LocalCluster::build_primary(const std::string& template_dir) {

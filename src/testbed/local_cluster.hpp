@@ -17,6 +17,8 @@
 
 namespace pgw::testbed {
 
+class CertificateAuthority;
+
 /// Roles: the superuser "postgres" (trust over the Unix socket, a password over TCP),
 /// "repl" (REPLICATION), "pgwarden_monitor" (pg_monitor) and the app user, owner of the app
 /// database. Passwords are random unless given; all TCP logins use scram-sha-256.
@@ -59,6 +61,9 @@ class LocalCluster {
   const std::string& monitor_password() const { return manifest_.monitor_password; }
   std::string repl_user() const;
   const std::string& repl_password() const { return manifest_.repl_password; }
+  /// With ClusterOptions::ssl: the CA certificate that signed every node's certificate
+  /// (DIR/tls/ca.crt), for sslrootcert= or pgwarden's tls_ca_file. Empty without ssl.
+  std::string tls_ca_file() const;
 
   /// Polls node 0 until every standby appears in pg_stat_replication (by application_name,
   /// which is the node name) with state 'streaming'.
@@ -77,6 +82,8 @@ class LocalCluster {
   Result<void> build(const std::string& template_dir);
   Result<PostgresNode*> add_node(const std::string& name);
   Result<void> configure_node(PostgresNode& node);
+  /// ssl = on for `node`: its certificate and key in NODE/tls/, lines added to its conf file.
+  Result<void> configure_node_tls(PostgresNode& node);
   Result<void> build_primary(const std::string& template_dir);
   Result<void> create_roles();
   Result<void> build_standby(std::size_t index);
@@ -88,6 +95,8 @@ class LocalCluster {
   std::string dir_;
   UserInfo os_user_info_;
   std::vector<std::unique_ptr<PostgresNode>> nodes_;
+  /// Signs the nodes' certificates while the cluster is built (ClusterOptions::ssl).
+  std::unique_ptr<CertificateAuthority> ca_;
   bool destroyed_ = false;
 };
 

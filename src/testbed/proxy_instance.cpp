@@ -73,6 +73,10 @@ std::string proxy_config_text(LocalCluster& cluster, const ProxySettings& settin
   text += "\n[monitor]\nuser = " + toml_string(cluster.monitor_user()) +
           "\npassword = " + toml_string(cluster.monitor_password()) + "\n" +
           section_extra(settings, "monitor");
+  text += "\n[failover]\nsuperuser = " + toml_string(cluster.superuser()) +
+          "\npassword = " + toml_string(cluster.superuser_password()) + "\n" +
+          section_extra(settings, "failover");
+  text += "\n[health_check]\n" + section_extra(settings, "health_check");
   text += "\n[routing]\n" + section_extra(settings, "routing");
   text += "\n[admin]\nlisten = " +
           toml_string(admin_port > 0 ? "127.0.0.1:" + std::to_string(admin_port) : "") + "\n";

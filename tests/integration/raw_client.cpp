@@ -122,6 +122,13 @@ bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
   return true;
 }
 
+std::string RawClient::read_until_closed(std::chrono::milliseconds timeout) {
+  wait_closed(timeout);
+  std::string text(buffer_.begin(), buffer_.end());
+  buffer_.clear();
+  return text;
+}
+
 std::string error_sqlstate(const protocol::Bytes& body) {
   auto decoded = protocol::decode_backend('E', body);
   if (!decoded) return "<bad error>";
@@ -164,6 +171,12 @@ std::string RawClient::finish_login(const std::string& user, const std::string& 
       return error_sqlstate(m->body);
     }
     if (m->type == 'Z') return "";
+    if (m->type == 'K') {
+      auto key = protocol::decode_backend('K', m->body);
+      if (!key) return "<bad key>";
+      const auto& data = std::get<protocol::BackendKeyData>(*key);
+      backend_key_ = std::pair{data.process_id, data.secret_key};
+    }
     if (m->type != 'R') continue;
     auto decoded = protocol::decode_backend('R', m->body);
     if (!decoded) return "<bad auth>";

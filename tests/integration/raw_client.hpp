@@ -39,6 +39,11 @@ class RawClient {
   /// that arrive meanwhile are discarded.
   bool wait_closed(std::chrono::milliseconds timeout);
   bool eof() const { return eof_; }
+  /// Everything received until the peer closes the connection or `timeout` passes (bytes
+  /// already buffered first).
+  std::string read_until_closed(std::chrono::milliseconds timeout);
+  /// The BackendKeyData (process id, secret key) of the last finish_login(), if one came.
+  std::optional<std::pair<std::int32_t, std::int32_t>> backend_key() const { return backend_key_; }
 
   /// Reads messages until an ErrorResponse (returns its SQLSTATE) or ReadyForQuery (returns
   /// "") or EOF/timeout (returns "<closed>" / "<timeout>").
@@ -58,6 +63,7 @@ class RawClient {
   int fd_;
   protocol::Bytes buffer_;
   bool eof_ = false;
+  std::optional<std::pair<std::int32_t, std::int32_t>> backend_key_;
 };
 
 /// The SQLSTATE field of an ErrorResponse body, and its message.

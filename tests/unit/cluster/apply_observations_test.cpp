@@ -103,10 +103,12 @@ TEST(ApplyObservations, NeverReachedNodesGoFromWaitingToDown) {
 
 TEST(ApplyObservations, ARoleChangeStampsTheNode) {
   auto first = observe_round(state_with(2), {primary(0x100), standby(0x100, 0x100)});
-  // node0 lost, node1 promoted: roles change, node1 becomes the primary.
+  // node0 lost, node1 promoted behind pgwarden's back: node1's role changes (stamped), but the
+  // primary stays node0 until failover moves it, and node1 is a false primary meanwhile.
   auto promoted = observe_round(first, {unreachable(), primary(0x200, {}, 2)}, kLater);
-  EXPECT_EQ(promoted.primary, 1u);
+  EXPECT_EQ(promoted.primary, 0u);
   EXPECT_EQ(promoted.nodes[1].role, NodeRole::kPrimary);
+  EXPECT_TRUE(promoted.nodes[1].false_primary);
   EXPECT_EQ(promoted.nodes[1].status, NodeStatus::kUp);
   EXPECT_EQ(promoted.nodes[1].last_status_change, kLater);
   EXPECT_EQ(promoted.nodes[0].role, NodeRole::kPrimary) << "last known";
@@ -218,11 +220,12 @@ TEST(ApplyObservations, FalsePrimaryPrefersTheOneStandbysStreamFrom) {
                      {{{true, true, 5, {}}, {true, true, 1, {kC}}, {true, false, 1, {}}}},
                      -1,
                      {kB}});
-  // The previous primary is unreachable: the rule picks among those seen out of recovery.
+  // The previous primary is unreachable: it keeps the role (failover decides, with health
+  // checks and lag limits); both nodes out of recovery are false primaries meanwhile.
   check_every_order({"previous primary unreachable",
                      {{{true, true, 1, {kC}}, {true, true, 9, {}}, {false, false, 1, {}}}},
                      kC,
-                     {kA}});
+                     {kC}});
   // The previous primary came back in recovery (rebuilt as a standby): not kept.
   check_every_order({"previous primary demoted",
                      {{{true, false, 1, {}}, {true, true, 1, {}}, {true, true, 1, {kA}}}},

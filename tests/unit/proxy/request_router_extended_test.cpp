@@ -67,8 +67,9 @@ TEST_F(ExtendedRouting, BindingAStatementPreparedElsewhereInjectsItsParse) {
   // The relay prepares it on node 2, then sends the unit.
   statements_.on_prepared_here("s1", 2);
   EXPECT_TRUE(router_.injections_for(2).empty());
-  for (const auto& m : {bind("s1"), describe('P', ""), execute(), sync()})
+  for (const auto& m : {bind("s1"), describe('P', ""), execute(), sync()}) {
     forwarded(m, 2);
+  }
   EXPECT_FALSE(router_.unit_open());
   EXPECT_TRUE(router_.injections_for(2).empty()) << "the unit is over";
 }
@@ -197,7 +198,9 @@ TEST_F(ExtendedRouting, InsideATransactionEverythingStaysOnTheActiveNode) {
   EXPECT_FALSE(router_.unit_open());
 }
 
-TEST_F(ExtendedRouting, SettingsAndPinningStatementsTakeTheUnitToThePrimary) {
+// A SET sent with Parse goes where the session is (like a simple-protocol SET) and is logged
+// for the other nodes; statements that pin take the unit to the primary.
+TEST_F(ExtendedRouting, SettingsGoWhereTheSessionIsAndPinningStatementsToThePrimary) {
   struct Case {
     const char* sql;
     bool pins;
@@ -211,10 +214,13 @@ TEST_F(ExtendedRouting, SettingsAndPinningStatementsTakeTheUnitToThePrimary) {
     session_ = {};
     auto p = parse("", c.sql);
     EXPECT_TRUE(holds(decide(parse("", "SELECT 1"), active(1), kToNode1))) << c.sql;
-    EXPECT_TRUE(forwards_to(decide(p, active(1), kToNode1), 0)) << c.sql;
-    forwarded(p, 0);
-    forwarded(sync(), 0);
+    std::size_t expected = c.pins ? 0 : 1;
+    EXPECT_TRUE(forwards_to(decide(p, active(1), kToNode1), expected)) << c.sql;
+    forwarded(p, expected);
+    forwarded(sync(), expected);
     EXPECT_EQ(session_.pinned_to_primary, c.pins) << c.sql;
+    EXPECT_EQ(log_.size(), c.pins ? 0u : 1u) << c.sql;
+    log_ = {};
   }
 }
 

@@ -38,8 +38,9 @@ TEST(LocalQueryOf, RecognisesShowPoolNodesAndPoolVersionOnly) {
       {"", LocalQuery::kNone},
       {";", LocalQuery::kNone},
   };
-  for (const auto& c : cases)
+  for (const auto& c : cases) {
     EXPECT_EQ(local_query_of(c.sql), c.expected) << '"' << c.sql << '"';
+  }
 }
 
 using QueryRouting = RequestRouterTest;

@@ -60,8 +60,9 @@ TEST(SessionLog, MarkAppliedAndResetNode) {
 
 TEST(SessionLog, FullAtTheEntryLimit) {
   SessionLog log;
-  for (std::size_t i = 0; i + 1 < SessionLog::kMaxEntries; ++i)
+  for (std::size_t i = 0; i + 1 < SessionLog::kMaxEntries; ++i) {
     log.append("SET a = 1", 0);
+  }
   EXPECT_FALSE(log.full());
   log.append("SET a = 2", 0);
   EXPECT_TRUE(log.full());

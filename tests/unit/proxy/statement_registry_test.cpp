@@ -22,8 +22,9 @@ sql::StatementInfo select_info() {
 
 NodeSet nodes(std::initializer_list<std::size_t> ids) {
   NodeSet set;
-  for (auto id : ids)
+  for (auto id : ids) {
     set.set(id);
+  }
   return set;
 }
 

@@ -109,8 +109,9 @@ TEST_F(ReadYourWrites, OnlyThePrimaryUntilASampleAfterTheCommit) {
   note_write_commit(session_, commit);
   EXPECT_EQ(session_.last_write_commit, commit);
   EXPECT_FALSE(session_.required_lsn);
-  for (double d : {0.0, 0.3, 0.6, 0.9})
+  for (double d : {0.0, 0.3, 0.6, 0.9}) {
     EXPECT_EQ(read(d), std::optional<std::size_t>(0)) << d;
+  }
   EXPECT_FALSE(can_read_from(state_.nodes[1], session_, state_, policy_));
 
   sample(commit, 2000, 5000, 5000);  // taken at the commit itself: not after it

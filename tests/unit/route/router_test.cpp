@@ -328,9 +328,10 @@ TEST(Router, WeightsOneTwoOneSplitAHundredThousandSeededDrawsAsExpected) {
     ASSERT_TRUE(node);
     counts[*node]++;
   }
-  EXPECT_NEAR(counts[0], kDraws / 4, kDraws / 100) << counts[0];
-  EXPECT_NEAR(counts[1], kDraws / 2, kDraws / 100) << counts[1];
-  EXPECT_NEAR(counts[2], kDraws / 4, kDraws / 100) << counts[2];
+  // Within one percentage point of 25 / 50 / 25 %.
+  EXPECT_NEAR(100.0 * counts[0] / kDraws, 25.0, 1.0) << counts[0];
+  EXPECT_NEAR(100.0 * counts[1] / kDraws, 50.0, 1.0) << counts[1];
+  EXPECT_NEAR(100.0 * counts[2] / kDraws, 25.0, 1.0) << counts[2];
 }
 
 }  // namespace

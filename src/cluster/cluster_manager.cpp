@@ -1,0 +1,173 @@
+#include "cluster/cluster_manager.hpp"
+
+#include "cluster/apply_observations.hpp"
+#include "cluster/state_changes.hpp"
+#include "common/log.hpp"
+
+namespace pgw::cluster {
+namespace {
+
+std::shared_ptr<spdlog::logger>& logger() {
+  static auto l = log::get("cluster");
+  return l;
+}
+
+}  // namespace
+
+ClusterManager::ClusterManager(net::Executor executor, const config::Config& config,
+                               ClusterStateStore& store, Actuators& actuators, EventLog& events,
+                               std::function<void()> probe_now)
+    : executor_(std::move(executor)),
+      config_(config),
+      store_(store),
+      actuators_(actuators),
+      events_(events),
+      probe_now_(std::move(probe_now)),
+      state_(*store.current()),
+      observed_(executor_) {
+  health_.nodes.resize(state_.nodes.size());
+}
+
+FailoverPolicy ClusterManager::policy() const {
+  FailoverPolicy policy;
+  policy.enabled = config_.failover.enabled;
+  policy.maximum_lag = config_.failover.maximum_lag;
+  policy.synchronous_mode = config_.failover.synchronous_mode;
+  policy.flap_threshold = config_.failover.flap_threshold;
+  for (const auto& backend : config_.backends) policy.priority.push_back(backend.priority);
+  return policy;
+}
+
+std::optional<std::size_t> ClusterManager::node_index(std::size_t node) const {
+  if (node >= state_.nodes.size()) return std::nullopt;
+  return node;
+}
+
+void ClusterManager::on_observations(const std::vector<NodeObservation>& observations,
+                                     std::chrono::steady_clock::time_point sent_at) {
+  auto previous = state_;
+  state_ = apply_observations(state_, observations, std::chrono::system_clock::now(), sent_at);
+  for (const auto& note : describe_changes(previous, state_, observations)) {
+    if (note.warning) {
+      logger()->warn("{}", note.text);
+    } else {
+      logger()->info("{}", note.text);
+    }
+  }
+  ++observation_rounds_;
+  observed_.set();
+  publish();
+  evaluate();
+}
+
+void ClusterManager::on_health(std::size_t node, const NodeHealth& health) {
+  if (node >= health_.nodes.size()) return;
+  auto before = health_.nodes[node].state;
+  health_.nodes[node] = health;
+  if (health.state == HealthState::kHealthy) failed_promotions_.erase(node);
+  if (before != health.state && (health.state == HealthState::kFailed ||
+                                 (health.state == HealthState::kHealthy &&
+                                  before == HealthState::kFailed))) {
+    bool failed = health.state == HealthState::kFailed;
+    events_.add(failed ? "node_failed" : "node_recovered", node,
+                state_.nodes[node].name + (failed ? " failed its health checks: " + health.last_error
+                                                  : " answers its health checks again"),
+                failed);
+  }
+  publish();
+  evaluate();
+}
+
+void ClusterManager::publish() {
+  ClusterState next = state_;
+  for (auto& node : next.nodes) {
+    // Failed health checks take a node out of service at once, before the monitor notices.
+    bool failed = health_.nodes[node.id].state == HealthState::kFailed;
+    if ((failed || node.detached) && node.status == NodeStatus::kUp) {
+      node.status = NodeStatus::kDown;
+      node.last_status_change = std::chrono::system_clock::now();
+    }
+  }
+  store_.publish(std::move(next));
+}
+
+void ClusterManager::evaluate() {
+  if (busy_) return;
+  if (config_.failover.synchronous_mode && !synchronous_update_running_) {
+    synchronous_update_running_ = true;
+    net::asio::co_spawn(executor_, update_synchronous_standbys(),
+                        [this](const std::exception_ptr&) { synchronous_update_running_ = false; });
+  }
+  auto plan_policy = policy();
+  auto plan = plan_failover(state_, health_, plan_policy);
+  if (plan.kind == FailoverPlan::Kind::kNothing) {
+    last_hold_reason_.clear();
+    return;
+  }
+  if (plan.kind == FailoverPlan::Kind::kHold) {
+    if (plan.reason != last_hold_reason_) {
+      events_.add("failover_held", plan.failed_primary, plan.reason, true);
+      last_hold_reason_ = plan.reason;
+    }
+    return;
+  }
+  if (plan.new_primary && failed_promotions_.contains(*plan.new_primary)) return;
+  busy_ = true;
+  net::asio::co_spawn(executor_, run_failover(*plan.failed_primary),
+                      [this](const std::exception_ptr&) { busy_ = false; });
+}
+
+net::awaitable<void> ClusterManager::refresh_positions() {
+  auto before = observation_rounds_;
+  observed_.reset();
+  probe_now_();
+  auto limit = 2 * config_.monitor.connect_timeout + config_.monitor.query_timeout;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (observation_rounds_ == before && std::chrono::steady_clock::now() < deadline) {
+    co_await observed_.wait_for(deadline - std::chrono::steady_clock::now());
+    observed_.reset();
+  }
+}
+
+net::awaitable<void> ClusterManager::run_failover(std::size_t failed_primary) {
+  auto started = std::chrono::steady_clock::now();
+  events_.add("failover", failed_primary,
+              "primary " + state_.nodes[failed_primary].name +
+                  " failed its health checks; failover starts",
+              true);
+  state_.failover_in_progress = true;
+  publish();
+  co_await refresh_positions();
+  auto plan = plan_failover(state_, health_, policy());
+  if (plan.kind != FailoverPlan::Kind::kFailover || plan.failed_primary != failed_primary) {
+    events_.add("failover_held", failed_primary,
+                plan.reason.empty() ? "the primary is no longer failed" : plan.reason, true);
+    state_.failover_in_progress = false;
+    publish();
+    co_return;
+  }
+  // A last look: a primary that answers now is not replaced (it was slow, not dead).
+  if (co_await actuators_.answers(failed_primary, config_.health_check.connect_timeout)) {
+    events_.add("failover_cancelled", failed_primary,
+                "primary " + state_.nodes[failed_primary].name + " answers again");
+    state_.failover_in_progress = false;
+    publish();
+    co_return;
+  }
+  auto changed = co_await change_primary(failed_primary, *plan.new_primary, "failover");
+  if (!changed) {
+    failed_promotions_.insert(*plan.new_primary);
+    events_.add("failover_failed", plan.new_primary, changed.error().message, true);
+    state_.failover_in_progress = false;
+    publish();
+    co_return;
+  }
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  events_.add("failover_done", plan.new_primary,
+              state_.nodes[*plan.new_primary].name + " is the new primary (failover took " +
+                  std::to_string(took.count()) + " ms)");
+  run_hook("failover", failed_primary, failed_primary, plan.new_primary);
+}
+
+}  // namespace pgw::cluster
