@@ -290,7 +290,7 @@ ratio() { # a b -> a/b with 2 decimals, "-" when either is missing
 
 echo
 echo "pgbench -T $duration -j $jobs, scale $scale, $rounds interleaved rounds, median of rounds;"
-echo "proxy CPU = utime+stime of the proxy process (all threads) / transactions, from /proc"
+echo "proxy CPU = utime+stime(+cutime+cstime: none) of the proxy process (all threads) / transactions, /proc"
 echo "($clk_tck ticks/s). Load average before: $load_before; after: $load_after. $(nproc) cores."
 echo
 printf '| %-19s | %-11s | %10s | %9s | %12s | %15s | %7s |\n' workload target "median TPS" \

@@ -178,15 +178,22 @@ void ProxyServer::Impl::wire_cluster_management(const std::string& monitor_passw
     addresses.push_back(context->backend(i));
   }
   events = std::make_unique<cluster::EventLog>();
-  cluster::SqlActuatorSettings settings{config->failover.superuser, superuser_password,
-                                        config->failover.database,
-                                        config->health_check.connect_timeout,
-                                        std::chrono::seconds(10)};
+  cluster::SqlActuatorSettings settings{
+      config->failover.superuser, superuser_password, config->failover.database,
+      config->health_check.connect_timeout, std::chrono::seconds(10)};
   actuators = std::make_unique<cluster::SqlActuators>(executor, addresses, std::move(settings));
   auto* monitor_ptr = monitor.get();
   manager = std::make_unique<cluster::ClusterManager>(executor, *config, context->cluster(),
                                                       *actuators, *events,
                                                       [monitor_ptr] { monitor_ptr->probe_now(); });
+  manager->set_superuser_password_known(!superuser_password.empty());
+  if (config->failover.enabled && superuser_password.empty()) {
+    logger()->warn(
+        "automatic failover has no password for superuser \"{}\": set [failover] "
+        "password, or give that user a plain-text entry in {}; until then a failed "
+        "primary is reported but not replaced",
+        config->failover.superuser, config->auth.passwords_file);
+  }
   auto* manager_ptr = manager.get();
   monitor->on_observations = [manager_ptr](const std::vector<cluster::NodeObservation>& seen,
                                            std::chrono::steady_clock::time_point at) {

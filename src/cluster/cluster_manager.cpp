@@ -30,11 +30,12 @@ ClusterManager::ClusterManager(net::Executor executor, const config::Config& con
 
 FailoverPolicy ClusterManager::policy() const {
   FailoverPolicy policy;
-  policy.enabled = config_.failover.enabled;
+  policy.enabled = config_.failover.enabled && superuser_password_known_;
   policy.maximum_lag = config_.failover.maximum_lag;
   policy.synchronous_mode = config_.failover.synchronous_mode;
   policy.flap_threshold = config_.failover.flap_threshold;
-  for (const auto& backend : config_.backends) policy.priority.push_back(backend.priority);
+  for (const auto& backend : config_.backends)
+    policy.priority.push_back(backend.priority);
   return policy;
 }
 
@@ -65,14 +66,15 @@ void ClusterManager::on_health(std::size_t node, const NodeHealth& health) {
   auto before = health_.nodes[node].state;
   health_.nodes[node] = health;
   if (health.state == HealthState::kHealthy) failed_promotions_.erase(node);
-  if (before != health.state && (health.state == HealthState::kFailed ||
-                                 (health.state == HealthState::kHealthy &&
-                                  before == HealthState::kFailed))) {
+  if (before != health.state &&
+      (health.state == HealthState::kFailed ||
+       (health.state == HealthState::kHealthy && before == HealthState::kFailed))) {
     bool failed = health.state == HealthState::kFailed;
-    events_.add(failed ? "node_failed" : "node_recovered", node,
-                state_.nodes[node].name + (failed ? " failed its health checks: " + health.last_error
-                                                  : " answers its health checks again"),
-                failed);
+    events_.add(
+        failed ? "node_failed" : "node_recovered", node,
+        state_.nodes[node].name + (failed ? " failed its health checks: " + health.last_error
+                                          : " answers its health checks again"),
+        failed);
   }
   publish();
   evaluate();
@@ -81,10 +83,19 @@ void ClusterManager::on_health(std::size_t node, const NodeHealth& health) {
 void ClusterManager::publish() {
   ClusterState next = state_;
   for (auto& node : next.nodes) {
-    // Failed health checks take a node out of service at once, before the monitor notices.
-    bool failed = health_.nodes[node.id].state == HealthState::kFailed;
-    if ((failed || node.detached) && node.status == NodeStatus::kUp) {
-      node.status = NodeStatus::kDown;
+    // Health checks (with their retries) decide up and down: a monitor probe that timed out on
+    // a busy machine does not take a node out of service, a failed health check does at once.
+    // Until a node's first health check, the monitor's view stands.
+    if (node.status == NodeStatus::kUnused) continue;
+    auto health = health_.nodes[node.id].state;
+    auto status = node.status;
+    if (node.detached || health == HealthState::kFailed) {
+      status = NodeStatus::kDown;
+    } else if (health == HealthState::kHealthy || health == HealthState::kFailing) {
+      status = NodeStatus::kUp;
+    }
+    if (status != node.status) {
+      node.status = status;
       node.last_status_change = std::chrono::system_clock::now();
     }
   }
@@ -131,10 +142,10 @@ net::awaitable<void> ClusterManager::refresh_positions() {
 
 net::awaitable<void> ClusterManager::run_failover(std::size_t failed_primary) {
   auto started = std::chrono::steady_clock::now();
-  events_.add("failover", failed_primary,
-              "primary " + state_.nodes[failed_primary].name +
-                  " failed its health checks; failover starts",
-              true);
+  events_.add(
+      "failover", failed_primary,
+      "primary " + state_.nodes[failed_primary].name + " failed its health checks; failover starts",
+      true);
   state_.failover_in_progress = true;
   publish();
   co_await refresh_positions();

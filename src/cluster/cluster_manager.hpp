@@ -48,6 +48,9 @@ class ClusterManager {
   net::awaitable<Result<std::string>> switchover(std::size_t node);
 
   const HealthView& health() const { return health_; }
+  /// Without the superuser's password nothing can be promoted: automatic failover holds (and
+  /// says so) instead of failing half-way.
+  void set_superuser_password_known(bool known) { superuser_password_known_ = known; }
   /// Whether a role change is under way.
   bool busy() const { return busy_; }
 
@@ -82,6 +85,7 @@ class ClusterManager {
   net::Event observed_;
   std::string synchronous_names_;  ///< what pgwarden last set on the primary
   bool synchronous_update_running_ = false;
+  bool superuser_password_known_ = true;
 };
 
 /// pgpool-II's placeholders in a hook command: %d failed node id, %h its host, %p its port,

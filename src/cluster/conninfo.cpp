@@ -8,13 +8,15 @@ Result<ConninfoPairs> parse_conninfo(std::string_view text) {
   ConninfoPairs pairs;
   std::size_t i = 0;
   auto skip_space = [&] {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
   };
   for (;;) {
     skip_space();
     if (i >= text.size()) break;
     std::size_t key_start = i;
-    while (i < text.size() && text[i] != '=' && !std::isspace(static_cast<unsigned char>(text[i]))) {
+    while (i < text.size() && text[i] != '=' &&
+           !std::isspace(static_cast<unsigned char>(text[i]))) {
       ++i;
     }
     std::string key(text.substr(key_start, i - key_start));

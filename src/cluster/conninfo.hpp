@@ -3,10 +3,11 @@
 /// standby keeps its primary_conninfo (user, password, application_name, sslmode ...) and
 /// changes only where it connects. Pure functions.
 
+#include <utility>
+
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "common/result.hpp"

@@ -4,12 +4,13 @@
 
 namespace pgw::cluster {
 
-std::uint64_t EventLog::add(std::string kind, std::optional<std::size_t> node,
-                            std::string message, bool warning) {
+std::uint64_t EventLog::add(std::string kind, std::optional<std::size_t> node, std::string message,
+                            bool warning) {
   static auto logger = log::get("cluster");
   logger->log(warning ? spdlog::level::warn : spdlog::level::info, "{}: {}", kind, message);
   std::lock_guard lock(mutex_);
-  Event event{++last_id_, std::chrono::system_clock::now(), std::move(kind), node,
+  Event event{++last_id_,         std::chrono::system_clock::now(),
+              std::move(kind),    node,
               std::move(message), warning};
   events_.push_back(std::move(event));
   if (events_.size() > kCapacity) events_.pop_front();

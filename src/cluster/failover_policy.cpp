@@ -19,22 +19,32 @@ const NodeHealth& health_of(const HealthView& health, std::size_t id) {
 
 std::string_view to_string(HealthState state) {
   switch (state) {
-    case HealthState::kUnknown: return "unknown";
-    case HealthState::kHealthy: return "healthy";
-    case HealthState::kFailing: return "failing";
-    case HealthState::kFailed: return "failed";
+    case HealthState::kUnknown:
+      return "unknown";
+    case HealthState::kHealthy:
+      return "healthy";
+    case HealthState::kFailing:
+      return "failing";
+    case HealthState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
 
 std::string_view to_string(HealthFailure failure) {
   switch (failure) {
-    case HealthFailure::kNone: return "none";
-    case HealthFailure::kRefused: return "connection refused";
-    case HealthFailure::kReset: return "connection reset";
-    case HealthFailure::kTimeout: return "timed out";
-    case HealthFailure::kLogin: return "login failed";
-    case HealthFailure::kOther: return "failed";
+    case HealthFailure::kNone:
+      return "none";
+    case HealthFailure::kRefused:
+      return "connection refused";
+    case HealthFailure::kReset:
+      return "connection reset";
+    case HealthFailure::kTimeout:
+      return "timed out";
+    case HealthFailure::kLogin:
+      return "login failed";
+    case HealthFailure::kOther:
+      return "failed";
   }
   return "failed";
 }
@@ -65,8 +75,7 @@ std::string promotion_obstacle(const ClusterState& state, const HealthView& heal
     if (!old.wal_lsn || !node.wal_lsn) return "its lag behind the primary is unknown";
     if (*old.wal_lsn > *node.wal_lsn && *old.wal_lsn - *node.wal_lsn > policy.maximum_lag) {
       return "it is " + std::to_string(*old.wal_lsn - *node.wal_lsn) +
-             " bytes behind the primary (maximum_lag " + std::to_string(policy.maximum_lag) +
-             ")";
+             " bytes behind the primary (maximum_lag " + std::to_string(policy.maximum_lag) + ")";
     }
   }
   return "";
@@ -89,7 +98,7 @@ FailoverPlan plan_failover(const ClusterState& state, const HealthView& health,
   plan.failed_primary = primary;
   plan.kind = FailoverPlan::Kind::kHold;
   if (!policy.enabled) {
-    plan.reason = "automatic failover is disabled";
+    plan.reason = "automatic failover is disabled (or has no superuser password)";
     return plan;
   }
   if (state.nodes[primary].no_failover) {

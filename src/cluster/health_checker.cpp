@@ -53,9 +53,8 @@ void HealthChecker::start() {
     if (started_) return;
     started_ = true;
     for (std::size_t id = 0; id < loops_.size(); ++id) {
-      net::asio::co_spawn(executor_, run_node(id), [this, id](const std::exception_ptr&) {
-        loops_[id]->ended.set();
-      });
+      net::asio::co_spawn(executor_, run_node(id),
+                          [this, id](const std::exception_ptr&) { loops_[id]->ended.set(); });
     }
   });
 }
@@ -67,7 +66,8 @@ net::awaitable<void> HealthChecker::stop() {
     loop->wake.cancel();
     if (loop->connection) loop->connection->close();
   }
-  for (auto& loop : loops_) co_await loop->ended.wait();
+  for (auto& loop : loops_)
+    co_await loop->ended.wait();
 }
 
 void HealthChecker::check_now(std::size_t node) {
@@ -95,7 +95,7 @@ HealthFailure HealthChecker::classify(const pgclient::QueryError& error) {
 }
 
 net::awaitable<std::optional<pgclient::QueryError>> HealthChecker::check_once(std::size_t id,
-                                                                             bool reconnect) {
+                                                                              bool reconnect) {
   auto& loop = *loops_[id];
   if (reconnect && loop.connection) {
     loop.connection->close();
@@ -122,7 +122,8 @@ void HealthChecker::set_health(std::size_t id, HealthState state, HealthFailure 
                           (state == HealthState::kHealthy && health.state == HealthState::kFailed));
   auto& changes = changes_[id];
   if (flip) changes.push_back(now);
-  while (!changes.empty() && now - changes.front() > flap_window_) changes.pop_front();
+  while (!changes.empty() && now - changes.front() > flap_window_)
+    changes.pop_front();
   health.recent_changes = static_cast<std::uint32_t>(changes.size());
   health.failure = failure;
   health.last_error = std::move(error);

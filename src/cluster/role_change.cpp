@@ -27,12 +27,19 @@ net::awaitable<Result<void>> ClusterManager::change_primary(std::size_t old_prim
   state_.failover_in_progress = true;
   publish();
   if (auto fenced = co_await actuators_.fence(old_primary); !fenced) {
-    events_.add(kind, old_primary, "could not fence " + state_.nodes[old_primary].name + ": " +
-                                       fenced.error().message,
+    events_.add(kind, old_primary,
+                "could not fence " + state_.nodes[old_primary].name + ": " + fenced.error().message,
                 true);
   }
   auto promoted = co_await actuators_.promote(new_primary, config_.failover.promote_timeout);
-  if (!promoted) co_return unexpected(promoted.error());
+  if (!promoted) {
+    // Nothing was promoted, so there is no second primary: the old one may serve again as soon
+    // as it answers (it was detached only to keep two primaries apart).
+    state_.nodes[old_primary].detached = false;
+    state_.failover_in_progress = false;
+    publish();
+    co_return unexpected(promoted.error());
+  }
   auto now = std::chrono::system_clock::now();
   state_.primary = new_primary;
   auto& node = state_.nodes[new_primary];
@@ -157,8 +164,9 @@ net::awaitable<Result<std::string>> ClusterManager::switchover(std::size_t node)
   }
   busy_ = true;
   auto started = std::chrono::steady_clock::now();
-  events_.add("switchover", node, "switchover from " + state_.nodes[old_primary].name + " to " +
-                                      state_.nodes[node].name + " starts");
+  events_.add("switchover", node,
+              "switchover from " + state_.nodes[old_primary].name + " to " +
+                  state_.nodes[node].name + " starts");
   // New transactions that need the primary wait from here on.
   state_.failover_in_progress = true;
   publish();
@@ -181,8 +189,7 @@ net::awaitable<Result<std::string>> ClusterManager::switchover(std::size_t node)
       publish();
       busy_ = false;
       co_return fail(state_.nodes[node].name + " did not replay up to " +
-                     format_lsn(*final_position) + " in time; " +
-                     state_.nodes[old_primary].name +
+                     format_lsn(*final_position) + " in time; " + state_.nodes[old_primary].name +
                      " stays the primary but read-only (ALTER SYSTEM RESET "
                      "default_transaction_read_only to undo)");
     }
@@ -231,18 +238,43 @@ std::string expand_hook_command(const std::string& command, const ClusterState& 
       continue;
     }
     switch (command[++i]) {
-      case 'd': out += id(failed); break;
-      case 'h': out += host(failed); break;
-      case 'p': out += port(failed); break;
-      case 'D': out += failed ? config.backends[*failed].data_directory : ""; break;
-      case 'm': out += id(new_primary); break;
-      case 'H': out += host(new_primary); break;
-      case 'r': out += port(new_primary); break;
-      case 'P': out += id(old_primary); break;
-      case 'N': out += host(old_primary); break;
-      case 'S': out += port(old_primary); break;
-      case '%': out += '%'; break;
-      default: out += '%'; out += command[i]; break;
+      case 'd':
+        out += id(failed);
+        break;
+      case 'h':
+        out += host(failed);
+        break;
+      case 'p':
+        out += port(failed);
+        break;
+      case 'D':
+        out += failed ? config.backends[*failed].data_directory : "";
+        break;
+      case 'm':
+        out += id(new_primary);
+        break;
+      case 'H':
+        out += host(new_primary);
+        break;
+      case 'r':
+        out += port(new_primary);
+        break;
+      case 'P':
+        out += id(old_primary);
+        break;
+      case 'N':
+        out += host(old_primary);
+        break;
+      case 'S':
+        out += port(old_primary);
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        out += '%';
+        out += command[i];
+        break;
     }
   }
   return out;

@@ -50,7 +50,7 @@ net::awaitable<Result<std::string>> SqlActuators::run(std::size_t node, std::str
 }
 
 net::awaitable<Result<std::string>> SqlActuators::run_each(std::size_t node,
-                                                          std::vector<std::string> statements) {
+                                                           std::vector<std::string> statements) {
   auto connection = co_await connect(node, settings_.connect_timeout);
   if (!connection) co_return unexpected(connection.error());
   std::string last;
@@ -79,17 +79,20 @@ net::awaitable<bool> SqlActuators::answers(std::size_t node, std::chrono::millis
 net::awaitable<Result<void>> SqlActuators::fence(std::size_t node) {
   auto connection = co_await connect(node, settings_.connect_timeout);
   if (!connection) co_return Result<void>{};  // unreachable: nothing more to do from here
-  auto result = co_await (*connection)->query(
-      "ALTER SYSTEM SET default_transaction_read_only = on", settings_.query_timeout);
+  auto result =
+      co_await (*connection)
+          ->query("ALTER SYSTEM SET default_transaction_read_only = on", settings_.query_timeout);
   if (result) {
-    result = co_await (*connection)->query(
-        "SELECT pg_reload_conf(), count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-        "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'",
-        settings_.query_timeout);
+    result =
+        co_await (*connection)
+            ->query(
+                "SELECT pg_reload_conf(), count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'",
+                settings_.query_timeout);
   }
   (*connection)->close();
-  if (!result) co_return fail("fencing " + addresses_[node].describe() + ": " +
-                              result.error().message);
+  if (!result)
+    co_return fail("fencing " + addresses_[node].describe() + ": " + result.error().message);
   co_return Result<void>{};
 }
 
@@ -98,12 +101,12 @@ net::awaitable<Result<void>> SqlActuators::promote(std::size_t node,
   auto seconds = std::max<long>(1, static_cast<long>(timeout.count() / 1000));
   // A standby that was fenced as a primary earlier (switchover back) must take writes again.
   std::vector<std::string> reset_statements = {"ALTER SYSTEM RESET default_transaction_read_only",
-                                                "SELECT pg_reload_conf()"};
+                                               "SELECT pg_reload_conf()"};
   auto reset = co_await run_each(node, std::move(reset_statements));
   if (!reset) co_return unexpected(reset.error());
   auto promoted = co_await run(node, "SELECT pg_promote(true, " + std::to_string(seconds) + ")");
-  if (!promoted) co_return fail("promoting " + addresses_[node].describe() + ": " +
-                                promoted.error().message);
+  if (!promoted)
+    co_return fail("promoting " + addresses_[node].describe() + ": " + promoted.error().message);
   if (*promoted != "t") {
     co_return fail(addresses_[node].describe() + " did not finish promotion within " +
                    std::to_string(seconds) + " s");
@@ -137,9 +140,9 @@ net::awaitable<Result<void>> SqlActuators::follow(std::size_t node, std::size_t 
                      created.error().message);
     }
   }
-  std::vector<std::string> alter = {"ALTER SYSTEM SET primary_conninfo = " +
-                                         quote_literal(*rewritten),
-                                     "SELECT pg_reload_conf()"};
+  std::vector<std::string> alter = {
+      "ALTER SYSTEM SET primary_conninfo = " + quote_literal(*rewritten),
+      "SELECT pg_reload_conf()"};
   auto altered = co_await run_each(node, std::move(alter));
   if (!altered) co_return unexpected(altered.error());
   co_return Result<void>{};

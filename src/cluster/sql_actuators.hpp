@@ -37,8 +37,7 @@ class SqlActuators final : public Actuators {
 
  private:
   using Connection = std::unique_ptr<pgclient::Connection>;
-  net::awaitable<Result<Connection>> connect(std::size_t node,
-                                             std::chrono::milliseconds timeout);
+  net::awaitable<Result<Connection>> connect(std::size_t node, std::chrono::milliseconds timeout);
   /// Runs `sql` on `node` (a new connection) and returns the first value of the last result.
   net::awaitable<Result<std::string>> run(std::size_t node, std::string sql);
   /// Runs each statement as its own query on one connection; the last one's first value.

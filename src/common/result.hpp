@@ -44,6 +44,10 @@ class [[nodiscard]] Expected {
     assert(has_value());
     return std::get<0>(std::move(v_));
   }
+  template <class U>
+  T value_or(U&& fallback) const& {
+    return has_value() ? std::get<0>(v_) : static_cast<T>(std::forward<U>(fallback));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }

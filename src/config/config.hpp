@@ -56,11 +56,11 @@ struct BackendConfig {
 /// Health checks: a query on every node every period, retried before a node counts as failed.
 struct HealthCheckConfig {
   milliseconds period{1000};
-  milliseconds connect_timeout{1000};
-  milliseconds query_timeout{1000};
+  milliseconds connect_timeout{2000};
+  milliseconds query_timeout{2000};
   /// Further attempts after a failed check before the node is failed.
   std::uint32_t retries = 2;
-  milliseconds retry_delay{250};
+  milliseconds retry_delay{500};
 };
 
 /// Automatic failover and the operations that change roles.

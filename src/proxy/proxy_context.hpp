@@ -3,9 +3,9 @@
 /// (swapped whole on reload), pools, cancel keys, live sessions and counters. Thread-safe.
 
 #include <atomic>
-#include <functional>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>

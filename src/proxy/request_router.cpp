@@ -157,7 +157,7 @@ const sql::StatementInfo& RequestRouter::classify_text(protocol::ByteView body,
 
 RouteAction RequestRouter::to_primary(const cluster::ClusterState& state, bool is_read) const {
   if (!state.primary || state.nodes[*state.primary].status != cluster::NodeStatus::kUp ||
-      !state.nodes[*state.primary].reachable || state.nodes[*state.primary].false_primary) {
+      state.nodes[*state.primary].false_primary) {
     return {RouteAction::Kind::kNoServer, 0, LocalQuery::kNone, false, "no primary is available"};
   }
   return {RouteAction::Kind::kForward, *state.primary, LocalQuery::kNone, is_read, "primary"};

@@ -91,8 +91,8 @@ class RequestRouter {
       std::string name;
       sql::StatementInfo info;
     };
-    std::vector<Parsed> parsed;       ///< statements the unit itself prepares, with their class
-    std::vector<std::string> bound;   ///< statements prepared earlier that it binds or describes
+    std::vector<Parsed> parsed;      ///< statements the unit itself prepares, with their class
+    std::vector<std::string> bound;  ///< statements prepared earlier that it binds or describes
   };
 
   RouteAction decide_query(protocol::ByteView body, std::uint32_t body_length,

@@ -14,9 +14,10 @@ std::pair<double, double> split_draw(std::uint64_t random) {
           static_cast<double>(random & 0xffffffffu) * kScale};
 }
 
+/// Up (health checks decide), not a false primary, role known. A missed monitor probe
+/// (`reachable` false) alone does not take a node out: on a busy machine probes time out.
 bool is_usable(const cluster::NodeState& node) {
-  return node.status == NodeStatus::kUp && node.reachable && !node.false_primary &&
-         node.role != NodeRole::kUnknown;
+  return node.status == NodeStatus::kUp && !node.false_primary && node.role != NodeRole::kUnknown;
 }
 
 Decision to_primary(const cluster::ClusterState& state, bool is_read, const char* reason) {

@@ -17,14 +17,15 @@ using Regression = RequestRouterTest;
 TEST_F(Regression, A1_ParseAndBindOfANewStatementInOneUnitAreHeldUntilSync) {
   EXPECT_TRUE(holds(decide(parse("s1", "SELECT 1"), active(0), kToNode2)));
   auto b = decide(bind("s1"), active(0), kToNode2);
-  EXPECT_TRUE(holds(b)) << "kind " << static_cast<int>(b.kind) << " node " << b.node
-                        << " reason " << b.reason;
+  EXPECT_TRUE(holds(b)) << "kind " << static_cast<int>(b.kind) << " node " << b.node << " reason "
+                        << b.reason;
 }
 
 TEST_F(Regression, A2_UnnamedReadAfterUnnamedWriteIsStillARead) {
   auto w = parse("", "INSERT INTO t VALUES (1)");
   ASSERT_TRUE(forwards_to(decide(w, active(0)), 0));
-  for (const auto& m : {w, bind(""), execute(), sync()}) forwarded(m, 0);
+  for (const auto& m : {w, bind(""), execute(), sync()})
+    forwarded(m, 0);
   EXPECT_TRUE(holds(decide(parse("", "SELECT 1"), active(0), kToNode2)));
   auto b = decide(bind(""), active(0), kToNode2);
   EXPECT_TRUE(holds(b)) << "kind " << static_cast<int>(b.kind) << " node " << b.node;
@@ -55,7 +56,8 @@ TEST_F(Regression, C_EachStatementIsInjectedOnce) {
   ASSERT_TRUE(forwards_to(decide(sync(), active(1), kToNode2), 2));
   auto injections = router_.injections_for(2);
   std::vector<std::string> names;
-  for (const auto& i : injections) names.push_back(i.name);
+  for (const auto& i : injections)
+    names.push_back(i.name);
   EXPECT_EQ(names, (std::vector<std::string>{"s1", "s2"}));
 }
 
@@ -93,7 +95,8 @@ TEST_F(Regression, D2_DeallocateAllClearsTheRegistryAsTheHeaderSays) {
 TEST_F(Regression, E_ExtendedProtocolSetIsLogged) {
   auto p = parse("", "SET search_path = app");
   ASSERT_TRUE(forwards_to(decide(p, active(0), kToNode1), 0));
-  for (const auto& m : {p, bind(""), execute(), sync()}) forwarded(m, 0);
+  for (const auto& m : {p, bind(""), execute(), sync()})
+    forwarded(m, 0);
   EXPECT_EQ(log_.size(), 1u);
   EXPECT_FALSE(log_.up_to_date(1)) << "node 1 would serve reads without search_path = app";
   auto read = decide(query("SELECT * FROM t"), active(0), kToNode1);

@@ -67,7 +67,8 @@ TEST(CanReadFrom, OnlyUsableStandbysAndThePrimaryServeReads) {
   EXPECT_TRUE(excluded([](NodeState& n) { n.status = NodeStatus::kDown; }));
   EXPECT_TRUE(excluded([](NodeState& n) { n.status = NodeStatus::kWaiting; }));
   EXPECT_TRUE(excluded([](NodeState& n) { n.status = NodeStatus::kUnused; }));
-  EXPECT_TRUE(excluded([](NodeState& n) { n.reachable = false; }));
+  // A missed monitor probe alone does not exclude a node: health checks decide up and down.
+  EXPECT_FALSE(excluded([](NodeState& n) { n.reachable = false; }));
   EXPECT_TRUE(excluded([](NodeState& n) { n.role = NodeRole::kUnknown; }));
   EXPECT_TRUE(excluded([](NodeState& n) { n.no_load_balance = true; }));
   EXPECT_TRUE(excluded([](NodeState& n) {
@@ -278,7 +279,7 @@ TEST(Redirect, AnIneligibleTargetFallsBackToTheWeights) {
   EXPECT_STREQ(decision.reason, "load balanced by weight");
 
   // No standby can serve: the standby preference gives way to the weights (the primary).
-  state.nodes[1].reachable = false;
+  state.nodes[1].status = NodeStatus::kDown;
   auto analytics = session_of("analytics", "alice", "psql");
   decision = route(select_stmt(), analytics, state, policy, draw(0.9));
   EXPECT_EQ(decision.node, std::optional<std::size_t>(0));

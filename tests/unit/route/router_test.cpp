@@ -44,7 +44,6 @@ TEST(Router, NoUsablePrimaryMeansNoNodeForAWrite) {
       {"primary down", [](ClusterState& s) { s.nodes[0].status = NodeStatus::kDown; }},
       {"primary waiting", [](ClusterState& s) { s.nodes[0].status = NodeStatus::kWaiting; }},
       {"primary unused", [](ClusterState& s) { s.nodes[0].status = NodeStatus::kUnused; }},
-      {"primary unreachable", [](ClusterState& s) { s.nodes[0].reachable = false; }},
       {"primary role unknown", [](ClusterState& s) { s.nodes[0].role = NodeRole::kUnknown; }},
   };
   for (const auto& c : cases) {
@@ -101,9 +100,10 @@ TEST(Router, ReadsAreBalancedByWeightOverEligibleNodes) {
       {"unused standby excluded",
        {p, NodeSpec{.status = NodeStatus::kUnused}, s},
        {{just_below(0.5), 0}, {draw(0.5), 2}}},
-      {"unreachable standby excluded",
+      // A missed monitor probe alone does not exclude (health checks decide up and down).
+      {"unreachable standby still serves",
        {p, NodeSpec{.reachable = false}, s},
-       {{just_below(0.5), 0}, {draw(0.5), 2}}},
+       {{draw(0.2), 0}, {draw(0.5), 1}, {draw(0.9), 2}}},
       {"unknown role excluded",
        {p, {NodeRole::kUnknown, 1}, s},
        {{just_below(0.5), 0}, {draw(0.5), 2}}},
@@ -151,7 +151,7 @@ TEST(Router, ReadsFallBackToThePrimaryWhenNoNodeCanBeBalancedTo) {
   // The primary has weight 0, the standbys cannot serve: the primary takes the read anyway.
   auto state = make_state({{NodeRole::kPrimary, 0},
                            {NodeRole::kStandby, 1, NodeStatus::kDown},
-                           {NodeRole::kStandby, 1, NodeStatus::kUp, false}});
+                           {NodeRole::kStandby, 1, NodeStatus::kUp, true, true}});
   SessionRoute session;
   auto decision = route(select_stmt(), session, state, {}, draw(0.7));
   EXPECT_EQ(decision.node, std::optional<std::size_t>(0));
