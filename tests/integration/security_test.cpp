@@ -76,6 +76,28 @@ class SecurityFixture : public ProxyFixture {
     return count ? std::stoi(*count) : -1;
   }
 
+  /// Puts `rules` ahead of the primary's pg_hba.conf and waits until `role` (one of the roles
+  /// they name) is asked for authentication request `code`.
+  static void prepend_server_hba(const std::string& rules, const std::string& role, int code) {
+    auto& primary = cluster_->primary();
+    auto path = primary.data_dir() + "/pg_hba.conf";
+    auto original = testbed::read_file(path);
+    ASSERT_TRUE(original);
+    {
+      std::ofstream out(path, std::ios::trunc);  // keeps the file's owner and mode
+      out << "# security_test\n" << rules << *original;
+    }
+    ASSERT_TRUE(primary.execute("SELECT pg_reload_conf()"));
+    ASSERT_TRUE(wait_until([&] { return server_asks(role) == code; }, 10s))
+        << role << " is not asked for authentication request " << code;
+  }
+  /// The authentication request code the primary answers a startup of `role` with.
+  static int server_asks(const std::string& role) {
+    auto client = RawClient::connect_tcp(cluster_->primary().port());
+    if (!client || !client->send_startup(role, cluster_->app_database())) return -1;
+    return auth_code(client->read_message());
+  }
+
   std::unique_ptr<RawClient> connect() { return RawClient::connect_tcp(proxy_->port()); }
   std::unique_ptr<RawClient> connect_unix() {
     return RawClient::connect_unix(proxy_->dir() + "/.s.PGSQL." + std::to_string(proxy_->port()));
@@ -471,30 +493,15 @@ class SecurityAuthMatrix : public SecurityFixture {
         rules += "host all " + name + " 127.0.0.1/32 " + hba_method(server) + "\n";
       }
     }
-    auto& primary = cluster_->primary();
-    auto path = primary.data_dir() + "/pg_hba.conf";
-    auto original = testbed::read_file(path);
-    ASSERT_TRUE(original);
-    {
-      std::ofstream out(path, std::ios::trunc);  // keeps the file's owner and mode
-      out << "# security_test: the authentication matrix\n" << rules << *original;
-    }
-    ASSERT_TRUE(primary.execute("SELECT pg_reload_conf()"));
-    // Wait until the server asks each role for its method.
+    ASSERT_NO_FATAL_FAILURE(prepend_server_hba(rules, role(ServerMethod::kScram, StoredSecret::kPlain),
+                                               protocol::auth_code::kSasl));
+    // Each role meets its method.
     for (auto server : kServers) {
       int code = server == ServerMethod::kTrust ? protocol::auth_code::kOk
                  : server == ServerMethod::kMd5 ? protocol::auth_code::kMd5Password
                                                 : protocol::auth_code::kSasl;
       for (auto secret : kSecrets) {
-        auto name = role(server, secret);
-        ASSERT_TRUE(wait_until(
-            [&] {
-              auto client = RawClient::connect_tcp(primary.port());
-              return client && client->send_startup(name, cluster_->app_database()) &&
-                     auth_code(client->read_message()) == code;
-            },
-            10s))
-            << name << " is not asked for " << hba_method(server);
+        EXPECT_EQ(server_asks(role(server, secret)), code) << role(server, secret);
       }
     }
   }
@@ -553,12 +560,8 @@ class SecurityAuthMatrix : public SecurityFixture {
     if (!trust) {
       EXPECT_EQ(login(name, wrong, &message), "28P01") << "wrong password, no pool: " << message;
     }
-    {
-      auto r = login(name, right, &message);
-      std::cerr << "CELL " << hba_method(client) << " " << name << " nopool=" << r << " ("
-                << message << ")\n";
-      EXPECT_EQ(r, expected_login(client, server, secret, false));
-    }
+    EXPECT_EQ(login(name, right, &message), expected_login(client, server, secret, false))
+        << "right password, no pool: " << message;
     // 2. An idle pooled connection for the role (made over the unix socket with the cleartext
     // password when the login above could not make one).
     if (!expected_login(client, server, secret, false).empty()) {
@@ -922,6 +925,9 @@ class SecuritySecrets : public SecurityFixture {
     create_role("sec_plain", kPlainPassword);
     create_role("sec_trusted", kTrustedPassword);
     create_role("sec_mismatch", kMismatchServerPassword);
+    // sec_md5 logs in to the server with md5 (pgwarden holds only its md5 hash).
+    ASSERT_NO_FATAL_FAILURE(prepend_server_hba("host all sec_md5 127.0.0.1/32 md5\n", "sec_md5",
+                                               protocol::auth_code::kMd5Password));
   }
   static constexpr const char* kMd5Password = "md5-Secret-51";
   static constexpr const char* kPlainPassword = "plain-Secret-52";
