@@ -54,15 +54,17 @@ void observe_node(NodeState& node, const NodeObservation& observation,
   if (node.status != old_status || node.role != old_role) node.last_status_change = now;
 }
 
-/// Lag and walsender state of `node` as seen from the primary read in this round (`primary`
-/// null: none was, so they are unknown).
+/// Lag and walsender state of `node` as seen from the primary read in this round. When no
+/// primary was read, the lag is unknown but the walsender state stays the last one the primary
+/// reported: a synchronous standby of a primary that just died is exactly the one synchronous
+/// failover must be able to promote.
 void set_replication(NodeState& node, const NodeState* primary,
                      const NodeObservation* primary_observation) {
   node.lag_bytes.reset();
   node.lag_seconds.reset();
+  if (!primary || !primary_observation) return;
   node.replication_state.clear();
   node.sync_state.clear();
-  if (!primary || !primary_observation) return;
   if (node.id == primary->id) {
     node.lag_bytes = 0;
     node.lag_seconds = 0.0;

@@ -36,7 +36,22 @@ FailoverPolicy ClusterManager::policy() const {
   policy.flap_threshold = config_.failover.flap_threshold;
   for (const auto& backend : config_.backends)
     policy.priority.push_back(backend.priority);
+  policy.failed_promotions.assign(failed_promotions_.begin(), failed_promotions_.end());
   return policy;
+}
+
+NodeStatus ClusterManager::published_status(const NodeState& node) const {
+  // Health checks (with their retries) decide up and down: a monitor probe that timed out on a
+  // busy machine does not take a node out of service, a failed health check does at once.
+  if (node.status == NodeStatus::kUnused) return node.status;
+  auto health = health_.nodes[node.id].state;
+  if (node.detached || health == HealthState::kFailed) return NodeStatus::kDown;
+  if (health == HealthState::kHealthy || health == HealthState::kFailing) return NodeStatus::kUp;
+  return node.status;
+}
+
+bool ClusterManager::primary_serving() const {
+  return state_.primary && published_status(state_.nodes[*state_.primary]) == NodeStatus::kUp;
 }
 
 std::optional<std::size_t> ClusterManager::node_index(std::size_t node) const {
@@ -46,6 +61,11 @@ std::optional<std::size_t> ClusterManager::node_index(std::size_t node) const {
 
 void ClusterManager::on_observations(const std::vector<NodeObservation>& observations,
                                      std::chrono::steady_clock::time_point sent_at) {
+  if (sent_at < primary_changed_at_) {
+    // Probes sent before a role change would show the new primary still in recovery.
+    logger()->debug("dropped a monitor round sent before the last role change");
+    return;
+  }
   auto previous = state_;
   state_ = apply_observations(state_, observations, std::chrono::system_clock::now(), sent_at);
   for (const auto& note : describe_changes(previous, state_, observations)) {
@@ -83,17 +103,7 @@ void ClusterManager::on_health(std::size_t node, const NodeHealth& health) {
 void ClusterManager::publish() {
   ClusterState next = state_;
   for (auto& node : next.nodes) {
-    // Health checks (with their retries) decide up and down: a monitor probe that timed out on
-    // a busy machine does not take a node out of service, a failed health check does at once.
-    // Until a node's first health check, the monitor's view stands.
-    if (node.status == NodeStatus::kUnused) continue;
-    auto health = health_.nodes[node.id].state;
-    auto status = node.status;
-    if (node.detached || health == HealthState::kFailed) {
-      status = NodeStatus::kDown;
-    } else if (health == HealthState::kHealthy || health == HealthState::kFailing) {
-      status = NodeStatus::kUp;
-    }
+    auto status = published_status(node);
     if (status != node.status) {
       node.status = status;
       node.last_status_change = std::chrono::system_clock::now();
@@ -122,7 +132,7 @@ void ClusterManager::evaluate() {
     }
     return;
   }
-  if (plan.new_primary && failed_promotions_.contains(*plan.new_primary)) return;
+  if (std::chrono::steady_clock::now() < no_failover_before_) return;
   busy_ = true;
   net::asio::co_spawn(executor_, run_failover(*plan.failed_primary),
                       [this](const std::exception_ptr&) { busy_ = false; });
@@ -161,6 +171,8 @@ net::awaitable<void> ClusterManager::run_failover(std::size_t failed_primary) {
   if (co_await actuators_.answers(failed_primary, config_.health_check.connect_timeout)) {
     events_.add("failover_cancelled", failed_primary,
                 "primary " + state_.nodes[failed_primary].name + " answers again");
+    no_failover_before_ = std::chrono::steady_clock::now() + config_.health_check.period +
+                          config_.health_check.connect_timeout;
     state_.failover_in_progress = false;
     publish();
     co_return;

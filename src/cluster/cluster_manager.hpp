@@ -68,6 +68,10 @@ class ClusterManager {
   void run_hook(const std::string& event, std::optional<std::size_t> failed,
                 std::optional<std::size_t> old_primary, std::optional<std::size_t> new_primary);
   FailoverPolicy policy() const;
+  /// Up or down as published: health checks decide, the monitor's view stands until a node's
+  /// first health check, a detached node is down.
+  NodeStatus published_status(const NodeState& node) const;
+  bool primary_serving() const;
   std::optional<std::size_t> node_index(std::size_t node) const;
 
   net::Executor executor_;
@@ -80,10 +84,18 @@ class ClusterManager {
   HealthView health_;
   bool busy_ = false;
   std::set<std::size_t> failed_promotions_;  ///< not tried again until healthy again
+  /// Set when a failover was cancelled because the primary answered the last look: its health
+  /// stays "failed" until the checker's next pass, which must not start a failover per round.
+  std::chrono::steady_clock::time_point no_failover_before_{};
+  /// When pgwarden last moved the primary role: monitor rounds sent before then describe the
+  /// old topology and are dropped.
+  std::chrono::steady_clock::time_point primary_changed_at_{};
   std::string last_hold_reason_;
   std::uint64_t observation_rounds_ = 0;
   net::Event observed_;
-  std::string synchronous_names_;  ///< what pgwarden last set on the primary
+  /// What pgwarden last set on the primary; unknown at start and after a role change, so the
+  /// setting is written once even when it should be empty (a leftover can block commits).
+  std::optional<std::string> synchronous_names_;
   bool synchronous_update_running_ = false;
   bool superuser_password_known_ = true;
 };

@@ -20,6 +20,7 @@ Result<ConninfoPairs> parse_conninfo(std::string_view text) {
       ++i;
     }
     std::string key(text.substr(key_start, i - key_start));
+    if (key.empty()) return fail("missing keyword before \"=\" in connection string");
     skip_space();
     if (i >= text.size() || text[i] != '=') {
       return fail("missing \"=\" after \"" + key + "\" in connection string");

@@ -62,6 +62,9 @@ std::string promotion_obstacle(const ClusterState& state, const HealthView& heal
   if (!node.reachable || health_of(health, candidate).state != HealthState::kHealthy) {
     return "it is not healthy";
   }
+  if (std::ranges::find(policy.failed_promotions, candidate) != policy.failed_promotions.end()) {
+    return "its promotion failed (tried again once it passes its health checks again)";
+  }
   if (policy.synchronous_mode && node.sync_state != "sync" && node.sync_state != "quorum") {
     return "it is not a synchronous standby";
   }
@@ -70,7 +73,7 @@ std::string promotion_obstacle(const ClusterState& state, const HealthView& heal
     // missing on it.
     return "it is not streaming (" + node.replication_state + ")";
   }
-  if (policy.maximum_lag > 0) {
+  if (policy.maximum_lag > 0 && primary < state.nodes.size()) {
     const auto& old = state.nodes[primary];
     if (!old.wal_lsn || !node.wal_lsn) return "its lag behind the primary is unknown";
     if (*old.wal_lsn > *node.wal_lsn && *old.wal_lsn - *node.wal_lsn > policy.maximum_lag) {

@@ -24,6 +24,9 @@ struct FailoverPolicy {
   std::uint32_t flap_threshold = 6;
   /// Per node (by id): the higher wins among equally advanced standbys. Missing: 0.
   std::vector<std::int32_t> priority;
+  /// Nodes whose promotion failed: passed over until they pass their health checks again (or an
+  /// operator attaches them), so that failover moves on to the next candidate.
+  std::vector<std::size_t> failed_promotions;
 };
 
 struct FailoverPlan {
@@ -46,6 +49,9 @@ FailoverPlan plan_failover(const ClusterState& state, const HealthView& health,
 
 /// Why `candidate` cannot replace `primary` ("" when it can): the eligibility rules of
 /// plan_failover, also used to check an operator's `promote` and `switchover` requests.
+/// `primary` may be kNoPrimary (no primary is known): then there is nothing to measure lag
+/// against and the lag check is skipped; every other rule applies.
+inline constexpr std::size_t kNoPrimary = static_cast<std::size_t>(-1);
 std::string promotion_obstacle(const ClusterState& state, const HealthView& health,
                                const FailoverPolicy& policy, std::size_t primary,
                                std::size_t candidate);

@@ -80,6 +80,11 @@ void HealthChecker::check_now(std::size_t node) {
 
 HealthFailure HealthChecker::classify(const pgclient::QueryError& error) {
   const auto& message = error.message;
+  // A server's answer is classified by its SQLSTATE alone: its message may contain any word
+  // (a role named "refused").
+  if (error.kind == pgclient::QueryError::Kind::kServer) {
+    return error.sqlstate.starts_with("28") ? HealthFailure::kLogin : HealthFailure::kOther;
+  }
   if (error.kind == pgclient::QueryError::Kind::kTimeout || contains(message, "timed out")) {
     return HealthFailure::kTimeout;
   }
@@ -87,9 +92,6 @@ HealthFailure HealthChecker::classify(const pgclient::QueryError& error) {
   if (contains(message, "reset") || contains(message, "closed") ||
       contains(message, "Broken pipe") || contains(message, "End of file")) {
     return HealthFailure::kReset;
-  }
-  if (error.kind == pgclient::QueryError::Kind::kServer && error.sqlstate.starts_with("28")) {
-    return HealthFailure::kLogin;
   }
   return HealthFailure::kOther;
 }

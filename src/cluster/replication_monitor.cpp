@@ -53,6 +53,10 @@ ReplicationMonitor::ReplicationMonitor(net::Executor executor, const config::Con
 
 ReplicationMonitor::~ReplicationMonitor() = default;
 
+void ReplicationMonitor::use_addresses(std::vector<pool::BackendAddress> addresses) {
+  if (addresses.size() == addresses_.size()) addresses_ = std::move(addresses);
+}
+
 void ReplicationMonitor::start() {
   if (started_.exchange(true)) return;
   net::asio::co_spawn(executor_, run(), [this](const std::exception_ptr& error) {

@@ -38,6 +38,10 @@ class ReplicationMonitor {
   /// Precondition: stop() has completed, or start() was never called; no probe_now() handler
   /// is still queued (destroy on the executor's thread or once its io_context has stopped).
   ~ReplicationMonitor();
+  /// Connect with these addresses (one per backend, in config order) instead of the plain
+  /// host and port of the config: the proxy's, which carry each backend's TLS setting.
+  /// Call before start().
+  void use_addresses(std::vector<pool::BackendAddress> addresses);
   ReplicationMonitor(const ReplicationMonitor&) = delete;
   ReplicationMonitor& operator=(const ReplicationMonitor&) = delete;
 

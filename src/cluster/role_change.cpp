@@ -41,6 +41,8 @@ net::awaitable<Result<void>> ClusterManager::change_primary(std::size_t old_prim
     co_return unexpected(promoted.error());
   }
   auto now = std::chrono::system_clock::now();
+  primary_changed_at_ = std::chrono::steady_clock::now();
+  failed_promotions_.clear();
   state_.primary = new_primary;
   auto& node = state_.nodes[new_primary];
   node.role = NodeRole::kPrimary;
@@ -63,7 +65,7 @@ net::awaitable<Result<void>> ClusterManager::change_primary(std::size_t old_prim
                   other.name + " could not be re-pointed: " + followed.error().message, true);
     }
   }
-  synchronous_names_.clear();
+  synchronous_names_.reset();
   co_await update_synchronous_standbys();
   probe_now_();
   co_return Result<void>{};
@@ -96,6 +98,9 @@ net::awaitable<void> ClusterManager::update_synchronous_standbys() {
 
 net::awaitable<Result<std::string>> ClusterManager::detach(std::size_t node) {
   if (!node_index(node)) co_return fail("no node " + std::to_string(node));
+  // A role change decides who is detached (the old primary, above all): an operator's
+  // detach or attach in the middle of it could publish a second primary.
+  if (busy_) co_return fail("a role change is already under way");
   if (state_.primary == node) {
     co_return fail("node " + std::to_string(node) +
                    " is the primary: use switchover (or promote once it is down)");
@@ -108,7 +113,9 @@ net::awaitable<Result<std::string>> ClusterManager::detach(std::size_t node) {
 
 net::awaitable<Result<std::string>> ClusterManager::attach(std::size_t node) {
   if (!node_index(node)) co_return fail("no node " + std::to_string(node));
+  if (busy_) co_return fail("a role change is already under way");
   state_.nodes[node].detached = false;
+  failed_promotions_.erase(node);
   publish();
   events_.add("attach", node, state_.nodes[node].name + " attached by an operator");
   probe_now_();
@@ -118,8 +125,7 @@ net::awaitable<Result<std::string>> ClusterManager::attach(std::size_t node) {
 net::awaitable<Result<std::string>> ClusterManager::promote(std::size_t node, bool force) {
   if (!node_index(node)) co_return fail("no node " + std::to_string(node));
   if (busy_) co_return fail("a role change is already under way");
-  if (state_.primary && state_.nodes[*state_.primary].status == NodeStatus::kUp &&
-      health_.nodes[*state_.primary].state != HealthState::kFailed) {
+  if (primary_serving()) {
     co_return fail("the primary " + state_.nodes[*state_.primary].name +
                    " is up: use switchover to move the role");
   }
@@ -129,11 +135,14 @@ net::awaitable<Result<std::string>> ClusterManager::promote(std::size_t node, bo
     checks.synchronous_mode = false;
   }
   std::size_t old_primary = state_.primary.value_or(node);
-  if (state_.primary) {
-    if (auto obstacle = promotion_obstacle(state_, health_, checks, old_primary, node);
-        !obstacle.empty()) {
-      co_return fail("cannot promote " + state_.nodes[node].name + ": " + obstacle);
-    }
+  if (!state_.primary) {
+    // Nothing to measure lag or synchronous state against; health, role and detach still count.
+    checks.synchronous_mode = false;
+  }
+  if (auto obstacle =
+          promotion_obstacle(state_, health_, checks, state_.primary.value_or(kNoPrimary), node);
+      !obstacle.empty()) {
+    co_return fail("cannot promote " + state_.nodes[node].name + ": " + obstacle);
   }
   busy_ = true;
   events_.add("promote", node, "promotion of " + state_.nodes[node].name + " requested");
@@ -154,7 +163,7 @@ net::awaitable<Result<std::string>> ClusterManager::promote(std::size_t node, bo
 net::awaitable<Result<std::string>> ClusterManager::switchover(std::size_t node) {
   if (!node_index(node)) co_return fail("no node " + std::to_string(node));
   if (busy_) co_return fail("a role change is already under way");
-  if (!state_.primary || state_.nodes[*state_.primary].status != NodeStatus::kUp) {
+  if (!primary_serving()) {
     co_return fail("no primary is up: use promote");
   }
   std::size_t old_primary = *state_.primary;

@@ -16,7 +16,8 @@ void node_changes(const NodeState& before, const NodeState& after, const Cluster
                   const NodeObservation& observation, std::vector<ChangeNote>& notes) {
   if (after.status != before.status) {
     if (after.status == NodeStatus::kDown) {
-      notes.push_back({true, describe(after) + " is down: " + observation.error});
+      std::string reason = after.detached ? "detached" : observation.error;
+      notes.push_back({true, describe(after) + " is down" + (reason.empty() ? "" : ": " + reason)});
     } else if (after.status == NodeStatus::kUp) {
       notes.push_back(
           {false, describe(after) + " is up (" + std::string(to_string(after.role)) + ")"});
