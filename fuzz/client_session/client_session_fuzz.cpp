@@ -53,7 +53,7 @@ passwords_file = "passwords"
 [limits]
 authentication_timeout = "60s"
 max_message_size = "1MB"
-max_cancel_rate = 1000000000
+max_cancel_rate = 1000000
 [admin]
 listen = ""
 [[backends]]
@@ -83,6 +83,11 @@ std::string passwords_text() {
          "\"\n\"cleartext\" \"pencil\"\n\"trusted\" \"pencil\"\n";
 }
 
+[[noreturn]] void setup_failed(const std::string& what) {
+  std::fprintf(stderr, "fuzz setup: %s\n", what.c_str());
+  std::abort();
+}
+
 proxy::ProxyContext& context() {
   static proxy::ProxyContext* instance = [] {
     std::string error;
@@ -95,10 +100,10 @@ proxy::ProxyContext& context() {
     auto hba = auth::HbaRules::parse(kHba, "pg_hba.conf");
     auto passwords = auth::PasswordsFile::parse(passwords_text(), "passwords");
     auto ident = auth::IdentMaps::parse("", "pg_ident.conf");
-    if (!config || !hba || !passwords || !ident) {
-      std::fprintf(stderr, "fuzz setup: invalid configuration\n");
-      std::abort();
-    }
+    if (!config) setup_failed(config.error().to_string());
+    if (!hba) setup_failed(hba.error().to_string());
+    if (!passwords) setup_failed(passwords.error().to_string());
+    if (!ident) setup_failed(ident.error().to_string());
     auto auth_data = std::make_shared<const proxy::AuthData>(
         proxy::AuthData{std::move(*hba), std::move(*passwords), std::move(*ident)});
     auto shared_config = std::make_shared<const config::Config>(std::move(*config));

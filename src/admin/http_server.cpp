@@ -171,6 +171,21 @@ HttpRequest to_http_request(Request&& request, const net::PeerAddress& peer) {
 Result<std::unique_ptr<HttpServer>> HttpServer::open(net::Executor executor,
                                                      const std::string& listen, HttpHandler handler,
                                                      HttpServerLimits limits) {
+  return open_with(std::move(executor), listen, std::move(handler), nullptr, limits);
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::open(net::Executor executor,
+                                                     const std::string& listen,
+                                                     AsyncHttpHandler handler,
+                                                     HttpServerLimits limits) {
+  return open_with(std::move(executor), listen, nullptr, std::move(handler), limits);
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::open_with(net::Executor executor,
+                                                          const std::string& listen,
+                                                          HttpHandler handler,
+                                                          AsyncHttpHandler async_handler,
+                                                          HttpServerLimits limits) {
   auto address = parse_host_port(listen);
   if (!address) return unexpected(address.error());
   net::ListenSpec spec;
@@ -178,15 +193,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::open(net::Executor executor,
   spec.port = address->port;
   auto listener = net::Listener::open(executor, spec, false);
   if (!listener) return unexpected(listener.error());
-  return std::unique_ptr<HttpServer>(
-      new HttpServer(std::move(executor), std::move(*listener), std::move(handler), limits));
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(executor), std::move(*listener),
+                                                    std::move(handler), std::move(async_handler),
+                                                    limits));
 }
 
 HttpServer::HttpServer(net::Executor executor, std::unique_ptr<net::Listener> listener,
-                       HttpHandler handler, HttpServerLimits limits)
+                       HttpHandler handler, AsyncHttpHandler async_handler, HttpServerLimits limits)
     : executor_(std::move(executor)),
       listener_(std::move(listener)),
       handler_(std::move(handler)),
+      async_handler_(std::move(async_handler)),
       limits_(limits),
       port_(listener_->port()),
       drained_(executor_) {}
@@ -264,7 +281,9 @@ net::awaitable<void> HttpServer::serve(net::Socket socket, net::PeerAddress peer
     }
     const bool keep_alive = read.request->keep_alive();
     const unsigned version = read.request->version();
-    const HttpResponse answer = answer_request(to_http_request(std::move(*read.request), peer));
+    const HttpResponse answer =
+        co_await answer_request(to_http_request(std::move(*read.request), peer));
+    if (closing_) break;
     const bool written =
         co_await write_response(socket, answer, version, keep_alive, limits_.read_timeout);
     if (!written || !keep_alive) break;
@@ -272,14 +291,20 @@ net::awaitable<void> HttpServer::serve(net::Socket socket, net::PeerAddress peer
   co_await close_connection(socket, linger && !closing_, limits_.read_timeout);
 }
 
-HttpResponse HttpServer::answer_request(const HttpRequest& request) const {
+net::awaitable<HttpResponse> HttpServer::answer_request(HttpRequest request) const {
+  const std::string what = request.method + " " + std::string(target_path(request.target));
+  std::string failure;
   try {
-    return handler_(request);
+    if (!async_handler_) co_return handler_(request);
+    co_return co_await async_handler_(std::move(request));
   } catch (const std::exception& e) {
-    logger()->error("admin API handler failed on {} {}: {}", request.method, request.target,
-                    e.what());
-    return json_error(500, "internal error");
+    failure = e.what();
+  } catch (...) {
+    failure = "unknown exception";
   }
+  // The query string is left out of the log: it is the client's text.
+  logger()->error("admin API handler failed on {}: {}", what, failure);
+  co_return json_error(500, "internal error");
 }
 
 }  // namespace pgw::admin

@@ -45,6 +45,11 @@ class HttpServer {
   static Result<std::unique_ptr<HttpServer>> open(net::Executor executor, const std::string& listen,
                                                   HttpHandler handler,
                                                   HttpServerLimits limits = {});
+  /// The same with a handler that may suspend; requests of one connection are answered one
+  /// after the other, connections independently. The read timeout does not bound the handler.
+  static Result<std::unique_ptr<HttpServer>> open(net::Executor executor, const std::string& listen,
+                                                  AsyncHttpHandler handler,
+                                                  HttpServerLimits limits = {});
   /// Precondition: run() has completed, was never started, or its executor will never run
   /// again (close() and let run() complete before destroying a server whose executor goes on).
   ~HttpServer();
@@ -54,7 +59,8 @@ class HttpServer {
   /// Accepts until close() (or a fatal accept error), each connection served by its own
   /// coroutine; completes once every connection has ended.
   net::awaitable<void> run();
-  /// Stops accepting and ends every connection (requests in flight are dropped). Idempotent.
+  /// Stops accepting and ends every connection (requests in flight are dropped; a handler
+  /// that is suspended runs to its end, its answer is not sent). Idempotent.
   void close();
   /// The bound port.
   std::uint16_t port() const { return port_; }
@@ -63,16 +69,22 @@ class HttpServer {
 
  private:
   HttpServer(net::Executor executor, std::unique_ptr<net::Listener> listener, HttpHandler handler,
-             HttpServerLimits limits);
+             AsyncHttpHandler async_handler, HttpServerLimits limits);
+  static Result<std::unique_ptr<HttpServer>> open_with(net::Executor executor,
+                                                       const std::string& listen,
+                                                       HttpHandler handler,
+                                                       AsyncHttpHandler async_handler,
+                                                       HttpServerLimits limits);
   void on_accept(net::Socket socket, net::PeerAddress peer);
   void on_connection_end(std::exception_ptr error);
   net::awaitable<void> serve(net::Socket socket, net::PeerAddress peer, bool refuse);
   /// The handler's answer; 500 when it throws.
-  HttpResponse answer_request(const HttpRequest& request) const;
+  net::awaitable<HttpResponse> answer_request(HttpRequest request) const;
 
   net::Executor executor_;
   std::unique_ptr<net::Listener> listener_;
-  HttpHandler handler_;
+  HttpHandler handler_;             ///< set when opened with a synchronous handler
+  AsyncHttpHandler async_handler_;  ///< set when opened with an asynchronous one
   HttpServerLimits limits_;
   std::uint16_t port_ = 0;
   bool closing_ = false;

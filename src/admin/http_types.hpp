@@ -3,8 +3,11 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "net/asio.hpp"
 
 namespace pgw::admin {
 
@@ -29,10 +32,23 @@ struct HttpResponse {
 /// broken invariant (the server answers 500 then).
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+/// A handler that may suspend (to wait for a role change, say): called on the server's
+/// executor once per request, which it owns; the connection waits for its answer while other
+/// connections are served. The function must only call a named coroutine that takes its
+/// parameters by value (docs/architecture.md, "Coroutine rules"), e.g.
+/// `[api](HttpRequest r) { return api->handle(std::move(r)); }`. An exception it throws is
+/// answered 500, like HttpHandler's.
+using AsyncHttpHandler = std::function<net::awaitable<HttpResponse>(HttpRequest)>;
+
 /// A JSON error answer: {"error": message}.
 HttpResponse json_error(int status, std::string_view message);
 
 /// The path of a request target: what precedes '?' or '#'.
 std::string_view target_path(std::string_view target);
+
+/// The value of `name` in the query string of `target` ("/v1/events?after=3" gives "3" for
+/// "after"), as sent (not percent-decoded); "" for a name without '='; nullopt when absent.
+/// The first occurrence wins.
+std::optional<std::string_view> query_parameter(std::string_view target, std::string_view name);
 
 }  // namespace pgw::admin

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "admin/pool_nodes.hpp"
+#include "common/text.hpp"
 
 namespace pgw::admin {
 namespace {
@@ -24,16 +25,6 @@ ColumnKind kind_of(std::string_view column) {
   if (column == "load_balance_node") return ColumnKind::kBoolean;
   if (column == kDelayColumn) return ColumnKind::kDelay;
   return ColumnKind::kText;
-}
-
-/// The whole of `text` as T, or nullopt.
-template <class T>
-std::optional<T> parse_whole(std::string_view text) {
-  T value{};
-  const char* end = text.data() + text.size();
-  const auto [ptr, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || ptr != end) return std::nullopt;
-  return value;
 }
 
 /// "1.500000 seconds" / "0.250000 second" (format_delay_seconds) as 1.5 / 0.25.

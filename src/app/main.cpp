@@ -1,5 +1,9 @@
 // pgwarden: one binary, several subcommands (DESIGN.md).
 
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 
 #include "app/commands.hpp"
@@ -8,6 +12,9 @@
 
 int main(int argc, char** argv) {
   using namespace pgw::app;
+  // TLS connections write through OpenSSL's socket BIO (write(2), not send with
+  // MSG_NOSIGNAL): a peer that vanished must cost an EPIPE, never the process.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App cli{"pgwarden: high-availability proxy for PostgreSQL streaming replication"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", std::string("pgwarden ") + kVersion);
@@ -47,6 +54,8 @@ int main(int argc, char** argv) {
   }
 
   pgw::cli::CtlOptions ctl_options;
+  std::string ctl_token_file;
+  int ctl_timeout_seconds = 0;
   auto* ctl = cli.add_subcommand("ctl", "ask a running pgwarden, through its admin HTTP API");
   ctl->require_subcommand(1);
   ctl->fallthrough();  // `ctl nodes --json` as well as `ctl --json nodes`
@@ -54,8 +63,26 @@ int main(int argc, char** argv) {
       ->envname("PGWARDEN_ADMIN")
       ->capture_default_str();
   ctl->add_flag("--json", ctl_options.json, "print the API's JSON instead of a table");
+  ctl->add_option("--token-file", ctl_token_file,
+                  "file holding the admin token (else $PGWARDEN_ADMIN_TOKEN, else the file "
+                  "named by $PGWARDEN_ADMIN_TOKEN_FILE)");
+  ctl->add_option("--timeout", ctl_timeout_seconds,
+                  "seconds to wait for the answer (default: 5, or 180 for a state change)")
+      ->check(CLI::Range(1, 3600));
   auto* ctl_nodes = ctl->add_subcommand("nodes", "the backends, like SHOW POOL_NODES");
   auto* ctl_version = ctl->add_subcommand("version", "the daemon's version");
+  auto* ctl_events = ctl->add_subcommand("events", "failovers and state changes, oldest first");
+  ctl_events->add_option("--after", ctl_options.after, "only the events after this id");
+  auto* ctl_detach = ctl->add_subcommand("detach", "take a standby out of service");
+  auto* ctl_attach = ctl->add_subcommand("attach", "put a detached node back in service");
+  auto* ctl_promote = ctl->add_subcommand("promote", "promote a standby while the primary is down");
+  ctl_promote->add_flag("--force", ctl_options.force, "skip the lag and synchronous checks");
+  for (auto* sub : {ctl_detach, ctl_attach, ctl_promote}) {
+    sub->add_option("node", ctl_options.node, "the node's name or id")->required();
+  }
+  auto* ctl_switchover =
+      ctl->add_subcommand("switchover", "move the primary role to a standby, losing no commit");
+  ctl_switchover->add_option("--to", ctl_options.node, "the new primary's name or id")->required();
 
   try {
     cli.parse(argc, argv);
@@ -70,9 +97,13 @@ int main(int argc, char** argv) {
   if (up->parsed()) return sandbox_up(sandbox);
   if (down->parsed()) return sandbox_down(sandbox);
   if (status->parsed()) return sandbox_status(sandbox);
-  for (auto* command : {ctl_nodes, ctl_version}) {
+  for (auto* command :
+       {ctl_nodes, ctl_version, ctl_events, ctl_detach, ctl_attach, ctl_promote, ctl_switchover}) {
     if (!command->parsed()) continue;
     ctl_options.command = command->get_name();
+    ctl_options.timeout = std::chrono::seconds(ctl_timeout_seconds);
+    pgw::cli::choose_token_source(ctl_options, ctl_token_file, std::getenv("PGWARDEN_ADMIN_TOKEN"),
+                                  std::getenv("PGWARDEN_ADMIN_TOKEN_FILE"));
     return pgw::cli::run_ctl(ctl_options);
   }
   return 2;

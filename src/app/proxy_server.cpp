@@ -6,6 +6,7 @@
 
 #include "admin/admin_api.hpp"
 #include "admin/http_server.hpp"
+#include "app/cluster_admin_actions.hpp"
 #include "cluster/cluster_manager.hpp"
 #include "cluster/event_log.hpp"
 #include "cluster/health_checker.hpp"
@@ -93,6 +94,10 @@ struct ProxyServer::Impl {
   std::unique_ptr<cluster::SqlActuators> actuators;
   std::unique_ptr<cluster::ClusterManager> manager;
   std::unique_ptr<cluster::HealthChecker> health;
+  // The server's handler refers to the API, which refers to the actions: declared in that
+  // order so that they are destroyed after the server.
+  std::unique_ptr<ClusterAdminActions> admin_actions;
+  std::unique_ptr<admin::AdminApi> admin_api;
   std::unique_ptr<admin::HttpServer> admin_server;
   int exit_code = 0;
 
@@ -115,6 +120,7 @@ struct ProxyServer::Impl {
   awaitable<void> drain_and_stop(std::chrono::milliseconds timeout);
   awaitable<void> janitor();
   void reload();
+  void reload_admin_token();
 };
 
 Result<std::unique_ptr<ProxyServer>> ProxyServer::create(
@@ -177,6 +183,7 @@ void ProxyServer::Impl::wire_cluster_management(const std::string& monitor_passw
   for (std::size_t i = 0; i < context->backend_count(); ++i) {
     addresses.push_back(context->backend(i));
   }
+  monitor->use_addresses(addresses);
   events = std::make_unique<cluster::EventLog>();
   cluster::SqlActuatorSettings settings{
       config->failover.superuser, superuser_password, config->failover.database,
@@ -210,16 +217,26 @@ void ProxyServer::Impl::wire_cluster_management(const std::string& monitor_passw
 
 Result<void> ProxyServer::Impl::open_admin_api() {
   if (config->admin.listen.empty()) return {};
+  auto token = load_admin_token(config->admin.token_file);
+  if (!token) return unexpected(token.error());
+  if (token->empty()) {
+    logger()->info(
+        "[admin] token_file is not set: the admin API refuses every state-changing request");
+  }
   auto* ctx = context.get();
   admin::AdminViews views;
   views.cluster = [ctx] { return ctx->cluster().current(); };
   views.counters = &ctx->node_counters();
+  views.events = events.get();
   views.delay_in_seconds = ctx->routing_policy().delay_threshold_time.count() > 0;
   views.version = kVersionText;
-  auto server = admin::HttpServer::open(workers.executor(0), config->admin.listen,
-                                        [views](const admin::HttpRequest& request) {
-                                          return admin::handle_admin_request(request, views);
-                                        });
+  admin::AdminAccess access;
+  access.token = std::move(*token);
+  access.allow_remote_reads = config->admin.allow_remote_reads;
+  admin_actions = std::make_unique<ClusterAdminActions>(*manager);
+  admin_api = std::make_unique<admin::AdminApi>(std::move(views), *admin_actions, access);
+  auto server =
+      admin::HttpServer::open(workers.executor(0), config->admin.listen, admin_api->handler());
   if (!server) return fail("admin API: " + server.error().message);
   admin_server = std::move(*server);
   return {};
@@ -262,7 +279,23 @@ void ProxyServer::Impl::close_listeners() {
   }
 }
 
+void ProxyServer::Impl::reload_admin_token() {
+  if (!admin_api) return;
+  auto token = load_admin_token(config->admin.token_file);
+  if (!token) {
+    logger()->error("reload of the admin token failed, keeping the previous one: {}",
+                    token.error().message);
+    return;
+  }
+  if (!config->admin.token_file.empty()) {
+    logger()->info("reloaded the admin token from {}", config->admin.token_file);
+  }
+  admin_api->set_token(std::move(*token));
+}
+
 void ProxyServer::Impl::reload() {
+  // Runs on worker 0, like the admin API.
+  reload_admin_token();
   auto auth_data = proxy::load_auth_data(*config);
   if (!auth_data) {
     logger()->error("reload failed, keeping the previous rules and passwords: {}",

@@ -33,7 +33,19 @@ std::string describe(const error_code& ec, std::chrono::milliseconds timeout) {
   return ec.message();
 }
 
-awaitable<Outcome> fetch(admin::HostPort address, std::string target,
+http::request<http::string_body> make_request(const admin::HostPort& address, HttpCall call) {
+  http::request<http::string_body> request(http::string_to_verb(call.method), call.target, 11);
+  request.set(http::field::host, address.to_string());
+  request.set(http::field::user_agent, "pgwarden-ctl");
+  request.set(http::field::accept, "application/json");
+  if (!call.token.empty()) request.set(http::field::authorization, "Bearer " + call.token);
+  if (!call.body.empty()) request.set(http::field::content_type, "application/json");
+  request.body() = std::move(call.body);
+  request.prepare_payload();
+  return request;
+}
+
+awaitable<Outcome> fetch(admin::HostPort address, HttpCall call,
                          std::chrono::milliseconds timeout) {
   auto executor = co_await net::asio::this_coro::executor;
   Outcome outcome;
@@ -48,10 +60,7 @@ awaitable<Outcome> fetch(admin::HostPort address, std::string target,
   beast::tcp_stream stream(executor);
   stream.expires_after(timeout);
   co_await stream.async_connect(endpoints, use_awaitable_ec(ec));
-  http::request<http::empty_body> request(http::verb::get, target, 11);
-  request.set(http::field::host, address.to_string());
-  request.set(http::field::user_agent, "pgwarden-ctl");
-  request.set(http::field::accept, "application/json");
+  auto request = make_request(address, std::move(call));
   if (!ec) co_await http::async_write(stream, request, use_awaitable_ec(ec));
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -71,11 +80,11 @@ awaitable<Outcome> fetch(admin::HostPort address, std::string target,
 
 }  // namespace
 
-Result<HttpReply> http_get(const admin::HostPort& address, const std::string& target,
-                           std::chrono::milliseconds timeout) {
+Result<HttpReply> http_call(const admin::HostPort& address, const HttpCall& call,
+                            std::chrono::milliseconds timeout) {
   net::asio::io_context context;
   std::optional<Outcome> outcome;
-  net::asio::co_spawn(context, fetch(address, target, timeout),
+  net::asio::co_spawn(context, fetch(address, call, timeout),
                       [&outcome](std::exception_ptr error, Outcome result) {
                         if (error) {
                           result.error = "internal error in the HTTP client";
@@ -87,6 +96,13 @@ Result<HttpReply> http_get(const admin::HostPort& address, const std::string& ta
     return fail(outcome ? *outcome->error : std::string("the HTTP exchange did not complete"));
   }
   return std::move(outcome->reply);
+}
+
+Result<HttpReply> http_get(const admin::HostPort& address, const std::string& target,
+                           std::chrono::milliseconds timeout) {
+  HttpCall call;
+  call.target = target;
+  return http_call(address, call, timeout);
 }
 
 }  // namespace pgw::cli

@@ -2,19 +2,10 @@
 
 #include <cctype>
 
+#include "common/text.hpp"
+
 namespace pgw::proxy {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 Result<std::pair<std::string, std::string>> split_assignment(std::string_view text) {
   auto eq = text.find('=');

@@ -1,10 +1,12 @@
 #include "admin/http_server.hpp"
 
 #include <stdexcept>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../../fakes/fake_admin_actions.hpp"
 #include "admin/admin_api.hpp"
 #include "admin/pool_nodes.hpp"
 #include "admin/table_json.hpp"
@@ -33,16 +35,46 @@ class HttpServerTest : public ::testing::Test {
     views_.cluster = [this] { return state_; };
     views_.counters = &counters_;
     views_.version = "0.1.0";
+    AdminAccess access;
+    access.token = kToken;
+    api_ = std::make_unique<AdminApi>(views_, actions_, access);
   }
-  HttpHandler admin_handler() {
-    return [this](const HttpRequest& request) { return handle_admin_request(request, views_); };
-  }
+  /// The admin API's routes (outlive every server of a test).
+  AsyncHttpHandler admin_handler() { return api_->handler(); }
 
+  static constexpr const char* kToken = "a-token-for-the-tests";
   std::shared_ptr<const cluster::ClusterState> state_ =
       std::make_shared<const cluster::ClusterState>(testing::two_nodes());
   cluster::NodeCounters counters_{2};
   AdminViews views_;
+  fakes::FakeAdminActions actions_;
+  std::unique_ptr<AdminApi> api_;
 };
+
+/// A text answer naming the request, after `delay` on the server's executor.
+net::awaitable<HttpResponse> answer_after(HttpRequest request, std::chrono::milliseconds delay) {
+  net::asio::steady_timer timer(co_await net::asio::this_coro::executor);
+  timer.expires_after(delay);
+  net::error_code ec;
+  co_await timer.async_wait(net::use_awaitable_ec(ec));
+  HttpResponse response;
+  response.content_type = "text/plain";
+  response.body = request.method + " " + request.target;
+  co_return response;
+}
+
+/// "/slow" is answered after 400 ms, anything else at once.
+AsyncHttpHandler delayed_handler() {
+  return [](HttpRequest request) {
+    const auto delay = request.target == "/slow" ? 400ms : 0ms;
+    return answer_after(std::move(request), delay);
+  };
+}
+
+net::awaitable<HttpResponse> throw_after_suspending(HttpRequest request) {
+  co_await answer_after(std::move(request), 1ms);
+  throw std::logic_error("broken invariant");
+}
 
 TEST_F(HttpServerTest, GetNodesReturnsTheJson) {
   RunningServer server(admin_handler());
@@ -216,6 +248,89 @@ TEST_F(HttpServerTest, CloseEndsOpenConnectionsAndRun) {
   EXPECT_TRUE(busy.closed_by_peer());
   RawConnection late(server.port());
   EXPECT_FALSE(late.connected());
+}
+
+TEST_F(HttpServerTest, AsyncHandlerAnswers) {
+  RunningServer server(delayed_handler());
+  RawConnection client(server.port());
+  ASSERT_TRUE(client.send("GET /fast?x=1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto response = client.read_response();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->headers.at("content-type"), "text/plain");
+  EXPECT_EQ(response->body, "GET /fast?x=1");
+  EXPECT_TRUE(server.stop());
+}
+
+TEST_F(HttpServerTest, ASuspendedHandlerDoesNotHoldUpOtherConnections) {
+  RunningServer server(delayed_handler());
+  RawConnection slow(server.port());
+  RawConnection fast(server.port());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(20ms);  // the slow request is being handled
+  ASSERT_TRUE(fast.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto fast_answer = fast.read_response();
+  ASSERT_TRUE(fast_answer.has_value());
+  EXPECT_EQ(fast_answer->body, "GET /fast");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 350ms);
+  const auto slow_answer = slow.read_response();
+  ASSERT_TRUE(slow_answer.has_value());
+  EXPECT_EQ(slow_answer->body, "GET /slow");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 390ms);
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsToAnAsyncHandlerAreAnsweredInOrder) {
+  RunningServer server(delayed_handler());
+  RawConnection client(server.port());
+  ASSERT_TRUE(
+      client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto first = client.read_response();
+  const auto second = client.read_response();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->body, "GET /slow");
+  EXPECT_EQ(second->body, "GET /fast");
+}
+
+TEST_F(HttpServerTest, AsyncHandlerExceptionIs500) {
+  RunningServer server(
+      [](HttpRequest request) { return throw_after_suspending(std::move(request)); });
+  RawConnection client(server.port());
+  ASSERT_TRUE(client.send(kGetNodes));
+  const auto response = client.read_response();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(error_of(*response), "internal error");
+}
+
+TEST_F(HttpServerTest, CloseWhileAHandlerIsSuspendedDropsItsAnswer) {
+  RunningServer server(delayed_handler());
+  RawConnection client(server.port());
+  ASSERT_TRUE(client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(server.stop(3s));  // run() completes once the handler has finished
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(HttpServerTest, AdminApiOverHttpAsksForTheToken) {
+  RunningServer server(admin_handler());
+  RawConnection client(server.port());
+  ASSERT_TRUE(client.send("POST /v1/nodes/pg02/detach HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto refused = client.read_response();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(refused->headers.at("www-authenticate"), "Bearer realm=\"pgwarden\"");
+  ASSERT_TRUE(
+      client.send("POST /v1/nodes/pg02/detach HTTP/1.1\r\nHost: x\r\n"
+                  "Authorization: Bearer " +
+                  std::string(kToken) + "\r\nContent-Length: 2\r\n\r\n{}"));
+  const auto done = client.read_response();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, 200);
+  EXPECT_EQ(json::parse(done->body), json({{"ok", true}, {"message", "done"}}));
+  ASSERT_EQ(actions_.calls().size(), 1u);
+  EXPECT_EQ(actions_.calls()[0].action, "detach");
+  EXPECT_EQ(actions_.calls()[0].node, 1u);
 }
 
 TEST(HttpServerOpenTest, Errors) {

@@ -14,7 +14,9 @@ namespace pgw::admin::testing {
 
 class RunningServer {
  public:
-  explicit RunningServer(HttpHandler handler, HttpServerLimits limits = {}) {
+  /// `handler`: an HttpHandler or an AsyncHttpHandler (or a lambda convertible to one).
+  template <class Handler>
+  explicit RunningServer(Handler handler, HttpServerLimits limits = {}) {
     auto opened =
         HttpServer::open(context_.get_executor(), "127.0.0.1:0", std::move(handler), limits);
     if (!opened) {
