@@ -40,9 +40,12 @@ namespace {
 
 using namespace pgw;
 
-// One backend that is never contacted: there is no primary.
+// One backend that is never contacted: there is no primary, and a session that needs one
+// is refused at once (client_wait = 0) instead of waiting for a failover.
 constexpr std::string_view kConfig = R"(
 workers = 1
+[failover]
+client_wait = "0s"
 [listen]
 addresses = ["127.0.0.1"]
 port = 6432
