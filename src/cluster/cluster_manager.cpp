@@ -26,6 +26,9 @@ ClusterManager::ClusterManager(net::Executor executor, const config::Config& con
       state_(*store.current()),
       observed_(executor_) {
   health_.nodes.resize(state_.nodes.size());
+  fenced_.resize(state_.nodes.size(), false);
+  fencing_.resize(state_.nodes.size(), false);
+  fence_errors_.resize(state_.nodes.size());
 }
 
 FailoverPolicy ClusterManager::policy() const {
@@ -78,7 +81,36 @@ void ClusterManager::on_observations(const std::vector<NodeObservation>& observa
   ++observation_rounds_;
   observed_.set();
   publish();
+  for (std::size_t id = 0; id < state_.nodes.size(); ++id) {
+    const auto& node = state_.nodes[id];
+    if (id < observations.size() && observations[id].reachable && !node.false_primary &&
+        node.role == NodeRole::kStandby) {
+      fenced_[id] = false;  // back in recovery: a standby again
+    }
+    // Level-triggered, and never during a role change: the standby being promoted leaves
+    // recovery before it becomes the primary, and must not be fenced half-way.
+    if (node.false_primary && !fenced_[id] && !fencing_[id] && !busy_) {
+      fencing_[id] = true;
+      net::asio::co_spawn(executor_, fence_false_primary(id),
+                          [this, id](const std::exception_ptr&) { fencing_[id] = false; });
+    }
+  }
   evaluate();
+}
+
+net::awaitable<void> ClusterManager::fence_false_primary(std::size_t node) {
+  const auto& name = state_.nodes[node].name;
+  auto fenced = co_await actuators_.fence(node);
+  if (fenced) {
+    fenced_[node] = true;
+    fence_errors_[node].clear();
+    events_.add("fence", node, "fenced the false primary " + name);
+  } else if (fenced.error().message != fence_errors_[node]) {
+    // Tried again every monitor round: one event per distinct error.
+    fence_errors_[node] = fenced.error().message;
+    events_.add("fence", node,
+                "could not fence the false primary " + name + ": " + fenced.error().message, true);
+  }
 }
 
 void ClusterManager::on_health(std::size_t node, const NodeHealth& health) {

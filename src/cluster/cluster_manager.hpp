@@ -58,6 +58,10 @@ class ClusterManager {
   void publish();
   void evaluate();
   net::awaitable<void> run_failover(std::size_t failed_primary);
+  /// Fences `node`, found out of recovery while another node is the primary (a former primary
+  /// that came back, a standby promoted by hand): pgwarden gives it no traffic, and the fence
+  /// stops clients that bypass pgwarden from writing there too.
+  net::awaitable<void> fence_false_primary(std::size_t node);
   /// Fresh WAL positions: an immediate monitor round, waited for (bounded).
   net::awaitable<void> refresh_positions();
   /// Promotes `new_primary` in place of `old_primary` and re-points the others; the steps
@@ -83,6 +87,11 @@ class ClusterManager {
   ClusterState state_;
   HealthView health_;
   bool busy_ = false;
+  /// Per node: fenced by pgwarden and not attached or seen in recovery since, so a false
+  /// primary found there needs no second fence.
+  std::vector<bool> fenced_;
+  std::vector<bool> fencing_;                ///< a fence of a false primary is running
+  std::vector<std::string> fence_errors_;    ///< the last error of that fence, for events
   std::set<std::size_t> failed_promotions_;  ///< not tried again until healthy again
   /// Set when a failover was cancelled because the primary answered the last look: its health
   /// stays "failed" until the checker's next pass, which must not start a failover per round.

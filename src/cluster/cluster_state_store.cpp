@@ -13,11 +13,15 @@ std::shared_ptr<const ClusterState> ClusterStateStore::current() const {
 
 void ClusterStateStore::publish(ClusterState next) {
   std::shared_ptr<const ClusterState> previous;
-  std::lock_guard lock(mutex_);
-  next.generation = current_->generation + 1;
-  auto published = std::make_shared<const ClusterState>(std::move(next));
-  previous = std::exchange(current_, std::move(published));
-  generation_.store(current_->generation, std::memory_order_relaxed);
+  std::shared_ptr<const ClusterState> published;
+  {
+    std::lock_guard lock(mutex_);
+    next.generation = current_->generation + 1;
+    published = std::make_shared<const ClusterState>(std::move(next));
+    previous = std::exchange(current_, published);
+    generation_.store(current_->generation, std::memory_order_relaxed);
+  }
+  if (listener_) listener_(*previous, *published);
 }
 
 }  // namespace pgw::cluster

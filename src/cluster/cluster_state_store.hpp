@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -26,10 +27,16 @@ class ClusterStateStore {
   /// expected to be one at a time (the monitor; later the cluster manager).
   void publish(ClusterState next);
 
+  /// Called after every publish, on the publisher's thread and outside the store's lock, with
+  /// the replaced snapshot and the new one. Set once, before anything is published.
+  using Listener = std::function<void(const ClusterState& previous, const ClusterState& next)>;
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
+
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const ClusterState> current_;
   std::atomic<std::uint64_t> generation_;
+  Listener listener_;
 };
 
 }  // namespace pgw::cluster

@@ -30,6 +30,8 @@ net::awaitable<Result<void>> ClusterManager::change_primary(std::size_t old_prim
     events_.add(kind, old_primary,
                 "could not fence " + state_.nodes[old_primary].name + ": " + fenced.error().message,
                 true);
+  } else {
+    fenced_[old_primary] = true;
   }
   auto promoted = co_await actuators_.promote(new_primary, config_.failover.promote_timeout);
   if (!promoted) {
@@ -115,6 +117,7 @@ net::awaitable<Result<std::string>> ClusterManager::attach(std::size_t node) {
   if (!node_index(node)) co_return fail("no node " + std::to_string(node));
   if (busy_) co_return fail("a role change is already under way");
   state_.nodes[node].detached = false;
+  fenced_[node] = false;
   failed_promotions_.erase(node);
   publish();
   events_.add("attach", node, state_.nodes[node].name + " attached by an operator");

@@ -78,7 +78,12 @@ net::awaitable<bool> SqlActuators::answers(std::size_t node, std::chrono::millis
 
 net::awaitable<Result<void>> SqlActuators::fence(std::size_t node) {
   auto connection = co_await connect(node, settings_.connect_timeout);
-  if (!connection) co_return Result<void>{};  // unreachable: nothing more to do from here
+  if (!connection) {
+    // Unreachable (dead, hung or cut off): nothing can be done from here now. The cluster
+    // manager fences it again if it comes back out of recovery.
+    co_return fail("cannot reach " + addresses_[node].describe() +
+                   " to fence it: " + connection.error().message);
+  }
   auto result =
       co_await (*connection)
           ->query("ALTER SYSTEM SET default_transaction_read_only = on", settings_.query_timeout);

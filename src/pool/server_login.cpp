@@ -22,6 +22,9 @@ constexpr std::size_t kMaxLoginMessage = 64 * 1024;
 
 std::atomic<std::uint64_t> next_connection_id{1};
 
+/// How connect_to() words a connect timeout.
+constexpr std::string_view kConnectTimedOut = "timed out after ";
+
 LoginFailure failure(LoginFailure::Kind kind, std::string_view state, std::string message) {
   return LoginFailure{kind, std::string(state), std::move(message), {}};
 }
@@ -229,8 +232,9 @@ net::awaitable<Expected<net::Socket, std::string>> connect_to(net::Executor exec
       net::tune_socket(socket);
       co_return std::move(socket);
     }
-    last_error = watchdog.expired() ? "timed out after " + std::to_string(timeout.count()) + " ms"
-                                    : ec.message();
+    last_error = watchdog.expired()
+                     ? std::string(kConnectTimedOut) + std::to_string(timeout.count()) + " ms"
+                     : ec.message();
   }
   co_return unexpected(last_error);
 }
@@ -285,9 +289,13 @@ net::awaitable<Login> login_to_server(net::Executor executor, BackendAddress add
                                       LoginTimeouts timeouts) {
   auto socket = co_await connect_to(executor, address, timeouts.connect);
   if (!socket) {
-    co_return unexpected(
+    auto refused =
         failure(LoginFailure::Kind::kConnect, sqlstate::kSqlclientUnableToEstablishSqlconnection,
-                "cannot connect to server " + address.describe() + ": " + socket.error()));
+                "cannot connect to server " + address.describe() + ": " + socket.error());
+    // Refused or unreachable at once, not timed out: a caller that tries again does not
+    // wait a whole connect timeout more each time.
+    refused.no_connection = !socket.error().starts_with(kConnectTimedOut);
+    co_return unexpected(std::move(refused));
   }
   auto connection = std::make_unique<ServerConnection>(net::Stream(std::move(*socket)),
                                                        std::move(address), next_connection_id++);

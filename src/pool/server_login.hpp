@@ -51,6 +51,9 @@ struct LoginFailure {
   std::string sqlstate;
   std::string message;
   protocol::Bytes server_error;
+  /// The socket connection was refused or found unreachable at once (not a connect timeout):
+  /// nothing reached the server, so a caller may try again elsewhere or a little later.
+  bool no_connection = false;
 };
 
 /// Connects and logs in; on success the connection is idle (ReadyForQuery seen) with its

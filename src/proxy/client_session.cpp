@@ -96,6 +96,14 @@ void ClientSession::terminate() {
   if (active_ != nullptr) active_->connection->stream().cancel();
 }
 
+void ClientSession::abandon_node(std::size_t node) {
+  if (active_ == nullptr || active_->node != node) return;
+  logger()->warn("session {}: {} was taken out of service; closing the connection to it", id_,
+                 active_->connection->address().describe());
+  // close(), not cancel(): a wait that starts after this fails too.
+  active_->connection->stream().close();
+}
+
 net::awaitable<bool> ClientSession::send_to_client(std::span<const std::uint8_t> bytes) {
   auto ec = co_await client_.write_all(bytes);
   if (!ec) bytes_out_ += bytes.size();

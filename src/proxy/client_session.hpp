@@ -76,6 +76,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   /// Ends the session from outside (shutdown): closes the client socket. Call on the session's
   /// executor.
   void terminate();
+  /// `node` was taken out of service: if it is this session's active server, closes that
+  /// connection. The relay then loses its server like after a crash: an idle session goes on
+  /// elsewhere with its next request, one with a request or a transaction under way ends with
+  /// 08006. Call on the session's executor.
+  void abandon_node(std::size_t node);
   std::uint64_t id() const { return id_; }
   net::Executor executor() { return client_.executor(); }
 
@@ -97,6 +102,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // server_attach.cpp
   /// Opens the first server connection (to the primary), applies settings, greets the client.
   net::awaitable<bool> attach_server();
+  /// A server connection to the primary for a new session, waiting and retrying while a
+  /// failover may be on its way; nullptr after an error was sent to the client.
+  net::awaitable<ServerSlot*> connect_primary();
   /// A connection to `node` (from its pool or a new login) with the client's startup settings
   /// applied; on failure `error` holds what to tell the client.
   net::awaitable<ServerSlot*> connect_slot(std::size_t node, std::string& error,
@@ -183,6 +191,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool counted_as_client_ = false;
   bool counted_per_user_ = false;
   bool terminating_ = false;
+  /// The last connect_slot() failed before reaching its server (LoginFailure::no_connection).
+  bool last_connect_refused_ = false;
   bool waited_for_primary_ = false;
 };
 

@@ -82,6 +82,15 @@ void SessionRegistry::terminate_all() {
   }
 }
 
+void SessionRegistry::abandon_node(std::size_t node) {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, weak] : sessions_) {
+    if (auto session = weak.lock()) {
+      net::asio::post(session->executor(), [session, node] { session->abandon_node(node); });
+    }
+  }
+}
+
 std::string ConnectionCounts::try_add(const std::string& user, const std::string& database,
                                       std::uint32_t max_per_user, std::uint32_t max_per_database) {
   std::lock_guard lock(mutex_);
@@ -136,6 +145,16 @@ ProxyContext::ProxyContext(std::shared_ptr<const config::Config> config,
       cancel_limiter_(config_->limits.max_cancel_rate) {
   for (const auto& b : config_->backends)
     backends_.push_back({b.name, b.host, b.port});
+  // A node taken out of service may hang rather than fail (a stopped primary that failover
+  // detached): sessions waiting on it would wait until it wakes up, and then relay its answer
+  // although another node is the primary by then.
+  cluster_.set_listener(
+      [this](const cluster::ClusterState& previous, const cluster::ClusterState& next) {
+        for (const auto& node : next.nodes) {
+          bool was_detached = node.id < previous.nodes.size() && previous.nodes[node.id].detached;
+          if (node.detached && !was_detached) sessions_.abandon_node(node.id);
+        }
+      });
 }
 
 ProxyContext::~ProxyContext() = default;

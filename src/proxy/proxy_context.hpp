@@ -47,6 +47,9 @@ class SessionRegistry {
   std::size_t size() const;
   /// Asks every live session to end now (each on its own executor).
   void terminate_all();
+  /// Tells every live session that `node` was taken out of service (each on its own executor;
+  /// see ClientSession::abandon_node).
+  void abandon_node(std::size_t node);
 
  private:
   mutable std::mutex mutex_;

@@ -153,7 +153,9 @@ net::awaitable<void> ClientSession::relay() {
     if (state.server_protocol_error != nullptr) end_detail_ = state.server_protocol_error;
     if (at_boundary && !state.client_gone) {
       co_await send_error(protocol::Severity::kFatal, sqlstate::kConnectionFailure,
-                          "server closed the connection unexpectedly", SessionEnd::kServerClosed);
+                          "the server connection was lost during this request or transaction; "
+                          "reconnect to continue (if it was the primary, failover is under way)",
+                          SessionEnd::kServerClosed);
     }
   } else if (!end_) {
     end_ = state.client_terminated ? SessionEnd::kClientTerminate : SessionEnd::kClientClosed;

@@ -11,6 +11,9 @@ namespace {
 
 namespace sqlstate = protocol::sqlstate;
 
+/// Between two attempts to reach a primary that failed to answer a new session.
+constexpr std::chrono::milliseconds kPrimaryRetryPause{100};
+
 /// Server replies to our own small queries (SET, DISCARD ALL) are small.
 constexpr std::size_t kMaxControlReply = 1024 * 1024;
 
@@ -47,28 +50,47 @@ net::awaitable<bool> ClientSession::attach_server() {
   if (const auto* app = startup_.find("application_name")) route_.application_name = *app;
   router_ = std::make_unique<RequestRouter>(context_.classifier(), context_.routing_policy(),
                                             route_, statements_, session_log_);
-  // A new connection during a failover waits for the new primary.
-  co_await wait_for_primary();
-  const auto& state = cluster_state();
-  if (!state.primary || state.nodes[*state.primary].status != cluster::NodeStatus::kUp) {
-    co_await send_error(protocol::Severity::kFatal, sqlstate::kCannotConnectNow,
-                        "no primary server is available", SessionEnd::kServerUnavailable);
-    co_return false;
-  }
-  std::string error;
-  std::string state_code;
-  ServerSlot* slot = co_await connect_slot(*state.primary, error, state_code);
-  if (slot == nullptr) {
-    if (!end_) {
-      co_await send_error(protocol::Severity::kFatal, state_code, error,
-                          SessionEnd::kServerUnavailable);
-    }
-    co_return false;
-  }
+  ServerSlot* slot = co_await connect_primary();
+  if (slot == nullptr) co_return false;
   active_ = slot;
   client_key_ = context_.cancels().register_client();
   set_cancel_target(*slot);
   co_return co_await greet_client(*slot);
+}
+
+net::awaitable<ServerSlot*> ClientSession::connect_primary() {
+  // A new connection during a failover waits for the new primary; so does one that cannot
+  // connect to the primary before the health checks have noticed that it failed (it reports
+  // the loss, which starts a check at once, and tries again) — up to [failover] client_wait.
+  const auto give_up = std::chrono::steady_clock::now() + context_.config().failover.client_wait;
+  net::asio::steady_timer pause(client_.executor());
+  for (;;) {
+    co_await wait_for_primary();
+    const auto& state = cluster_state();
+    if (!state.primary || state.nodes[*state.primary].status != cluster::NodeStatus::kUp) {
+      co_await send_error(protocol::Severity::kFatal, sqlstate::kCannotConnectNow,
+                          "no primary server is available", SessionEnd::kServerUnavailable);
+      co_return nullptr;
+    }
+    const std::size_t primary = *state.primary;
+    std::string error;
+    std::string state_code;
+    last_connect_refused_ = false;
+    ServerSlot* slot = co_await connect_slot(primary, error, state_code);
+    if (slot != nullptr || end_) co_return slot;
+    // Only a server that could not be reached at all may be a primary that just failed; a
+    // login that failed half-way (protocol violation, TLS refusal, timeout, the server's own
+    // refusal) is final.
+    if (!last_connect_refused_ || terminating_ || std::chrono::steady_clock::now() >= give_up) {
+      co_await send_error(protocol::Severity::kFatal, state_code, error,
+                          SessionEnd::kServerUnavailable);
+      co_return nullptr;
+    }
+    context_.report_server_lost(primary);
+    pause.expires_after(kPrimaryRetryPause);
+    net::error_code ec;
+    co_await pause.async_wait(net::use_awaitable_ec(ec));
+  }
 }
 
 net::awaitable<ServerSlot*> ClientSession::connect_slot(std::size_t node, std::string& error,
@@ -99,6 +121,7 @@ net::awaitable<ServerSlot*> ClientSession::connect_slot(std::size_t node, std::s
     if (!login) {
       pool.discard();
       const auto& failure = login.error();
+      last_connect_refused_ = failure.no_connection;
       logger()->warn("session {} from {}: {}", id_, peer_.to_string(), failure.message);
       if (!failure.server_error.empty() && slots_.empty()) {
         // The server refused this user or database: relay its words (e.g. 3D000).

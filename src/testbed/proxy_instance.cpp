@@ -79,7 +79,8 @@ std::string proxy_config_text(LocalCluster& cluster, const ProxySettings& settin
   text += "\n[health_check]\n" + section_extra(settings, "health_check");
   text += "\n[routing]\n" + section_extra(settings, "routing");
   text += "\n[admin]\nlisten = " +
-          toml_string(admin_port > 0 ? "127.0.0.1:" + std::to_string(admin_port) : "") + "\n";
+          toml_string(admin_port > 0 ? "127.0.0.1:" + std::to_string(admin_port) : "") + "\n" +
+          section_extra(settings, "admin");
   for (std::size_t k = 0; k < cluster.size(); ++k) {
     std::size_t i = settings.reverse_backends ? cluster.size() - 1 - k : k;
     auto& node = cluster.node(i);

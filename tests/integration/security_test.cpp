@@ -6,9 +6,12 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -22,8 +25,10 @@
 #include "proxy_fixture.hpp"
 #include "raw_client.hpp"
 #include "security_support.hpp"
+#include "testbed/certificates.hpp"
 #include "testbed/config_text.hpp"
 #include "testbed/files.hpp"
+#include "tls_support.hpp"
 
 namespace pgw::testing {
 namespace {
@@ -526,19 +531,31 @@ class SecurityAuthMatrix : public SecurityFixture {
     // No server connection of these roles is left from an earlier test's proxy.
     ASSERT_TRUE(wait_until([] { return server_connections("sm\\_%") == 0; }, 10s));
   }
+  void TearDown() override {
+    SecurityFixture::TearDown();
+    proxy_.reset();
+    if (!cert_dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(cert_dir_, ec);
+    }
+  }
 
-  /// The matrix for one client method: the unix socket always takes cleartext passwords, so
-  /// that a pooled connection can be made for every role.
-  void run_matrix(ClientMethod client) {
+  static std::vector<std::string> password_lines() {
     std::vector<std::string> lines;
     for (auto server : kServers) {
       for (auto secret : kSecrets) {
         lines.push_back(password_line(role(server, secret), secret_of(server, secret)));
       }
     }
+    return lines;
+  }
+
+  /// The matrix for one client method: the unix socket always takes cleartext passwords, so
+  /// that a pooled connection can be made for every role.
+  void run_matrix(ClientMethod client) {
     start_proxy(
         {.hba = "local all all password\nhost all all 127.0.0.1/32 " + hba_method(client) + "\n",
-         .extra_password_lines = lines});
+         .extra_password_lines = password_lines()});
     for (auto server : kServers) {
       for (auto secret : kSecrets) {
         auto name = role(server, secret);
@@ -575,6 +592,112 @@ class SecurityAuthMatrix : public SecurityFixture {
     EXPECT_EQ(login(name, right, &message), expected_login(client, server, secret, true))
         << "right password, pooled: " << message;
   }
+
+  // The cert column: clients over TLS (verify-full against our CA), hostssl ... cert.
+
+  /// The user whose certificate stands for "another user's certificate": one that pgwarden
+  /// always logs in (trust on the server), so the certificate is good for somebody.
+  static std::string other_user(const std::string& name) {
+    auto other = role(ServerMethod::kTrust, StoredSecret::kPlain);
+    return name != other ? other : role(ServerMethod::kTrust, StoredSecret::kMd5);
+  }
+
+  /// A CA in cert_dir_ with pgwarden's localhost certificate (server_), a client certificate
+  /// of that CA for every role (own_) and one of a CA pgwarden does not trust (foreign_).
+  void make_certificates() {
+    auto dir = testbed::make_temp_dir("pgwarden-sec-tls-", testbed::Owner{});
+    ASSERT_TRUE(dir) << dir.error().message;
+    cert_dir_ = *dir;
+    auto ca = testbed::CertificateAuthority::create();
+    ASSERT_TRUE(ca) << ca.error().message;
+    auto foreign_ca = testbed::CertificateAuthority::create("somebody else's CA");
+    ASSERT_TRUE(foreign_ca) << foreign_ca.error().message;
+    const std::string foreign_dir = cert_dir_ + "/foreign";  // its own ca.crt
+    auto made = testbed::make_dir(foreign_dir, testbed::Owner{});
+    ASSERT_TRUE(made) << made.error().message;
+    server_ = issue_tls_files(*ca, testbed::localhost_server_request(), cert_dir_, "server");
+    for (auto server : kServers) {
+      for (auto secret : kSecrets) {
+        auto name = role(server, secret);
+        own_[name] = issue_tls_files(*ca, testbed::client_request(name), cert_dir_, name);
+        foreign_[name] =
+            issue_tls_files(*foreign_ca, testbed::client_request(name), foreign_dir, name);
+      }
+    }
+  }
+
+  /// libpq parameters presenting the certificate in `files`.
+  static std::string present(const testbed::TlsFiles& files) {
+    return " sslcert=" + files.cert_file + " sslkey=" + files.key_file;
+  }
+
+  /// Logs in as `user` over TLS with `certificate` (libpq parameters, "" for none) and the
+  /// user's right password, which the cert method must not take instead. "" on success (and the
+  /// session runs as `user`), else the SQLSTATE, or "<no SQLSTATE>" when libpq's message
+  /// (in `message`) has none, as after a refused TLS handshake.
+  std::string cert_login(const std::string& user, const std::string& certificate,
+                         std::string* message) {
+    const std::string conninfo =
+        proxy_->conninfo(user, password_of(user), cluster_->app_database(),
+                         "sslmode=verify-full sslrootcert=" + server_.ca_file + certificate);
+    message->clear();
+    if (PGconn* conn = connect_verbose(conninfo, message)) {
+      auto current = to_query_result(PQexec(conn, "SELECT current_user"));
+      PQfinish(conn);
+      if (!current.ok) return "<SELECT current_user failed: " + current.error + ">";
+      return current.value() == user ? "" : "<logged in as " + current.value() + ">";
+    }
+    std::smatch match;
+    static const std::regex kSqlstate("FATAL:  ([0-9A-Z]{5}): ");
+    return std::regex_search(*message, match, kSqlstate) ? match[1].str() : "<no SQLSTATE>";
+  }
+
+  /// The three certificates that must never log `name` in, each refused as PostgreSQL does.
+  void expect_wrong_certificates_refused(const std::string& name, const std::string& when) {
+    std::string message;
+    EXPECT_EQ(cert_login(name, present(own_[other_user(name)]), &message), "28000")
+        << "certificate of " << other_user(name) << ", " << when << ": " << message;
+    EXPECT_NE(message.find("certificate authentication failed for user \"" + name + "\""),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(cert_login(name, "", &message), "28000")
+        << "no certificate, " << when << ": " << message;
+    EXPECT_NE(message.find("connection requires a valid client certificate"), std::string::npos)
+        << message;
+    // Refused in the handshake: libpq reports the TLS alert.
+    EXPECT_EQ(cert_login(name, present(foreign_[name]), &message), "<no SQLSTATE>")
+        << "certificate of another CA, " << when << ": " << message;
+    EXPECT_NE(message.find("SSL"), std::string::npos) << message;
+  }
+
+  /// Like check_cell() for the cert method. A certificate, like trust, gives pgwarden nothing
+  /// to log in to the server with: the right certificate logs in exactly when a trusted client
+  /// would (expected_login() for trust).
+  void check_cert_cell(ServerMethod server, StoredSecret secret, const std::string& name) {
+    const auto expected = [&](bool pooled) {
+      return expected_login(ClientMethod::kTrust, server, secret, pooled);
+    };
+    std::string message;
+    // 1. No pooled connection yet.
+    ASSERT_EQ(pooled_idle(name), 0);
+    expect_wrong_certificates_refused(name, "no pool");
+    EXPECT_EQ(cert_login(name, present(own_[name]), &message), expected(false))
+        << "right certificate, no pool: " << message;
+    // 2. An idle pooled connection for the role.
+    if (!expected(false).empty()) {
+      ASSERT_EQ(login_unix(name, password_of(name)), "");
+    }
+    ASSERT_TRUE(wait_until([&] { return pooled_idle(name) == 1; }, 10s));
+    expect_wrong_certificates_refused(name, "pooled");
+    EXPECT_EQ(pooled_idle(name), 1) << "the refused logins took the pooled connection";
+    EXPECT_EQ(cert_login(name, present(own_[name]), &message), expected(true))
+        << "right certificate, pooled: " << message;
+  }
+
+  std::string cert_dir_;
+  testbed::TlsFiles server_;
+  std::map<std::string, testbed::TlsFiles> own_;
+  std::map<std::string, testbed::TlsFiles> foreign_;
 };
 
 TEST_F(SecurityAuthMatrix, ClientTrust) {
@@ -588,6 +711,22 @@ TEST_F(SecurityAuthMatrix, ClientMd5) {
 }
 TEST_F(SecurityAuthMatrix, ClientScram) {
   run_matrix(ClientMethod::kScram);
+}
+TEST_F(SecurityAuthMatrix, ClientCert) {
+  ASSERT_NO_FATAL_FAILURE(make_certificates());
+  start_proxy({.hba = "local all all password\nhostssl all all 127.0.0.1/32 cert\n",
+               .extra_password_lines = password_lines(),
+               .settings = {tls_setting("cert_file", server_.cert_file),
+                            tls_setting("key_file", server_.key_file),
+                            tls_setting("ca_file", server_.ca_file)}});
+  for (auto server : kServers) {
+    for (auto secret : kSecrets) {
+      auto name = role(server, secret);
+      SCOPED_TRACE("client cert, server " + hba_method(server) + ", passwords file holds " +
+                   secret_name(secret) + " (" + name + ")");
+      check_cert_cell(server, secret, name);
+    }
+  }
 }
 
 // ---- A hostile server ------------------------------------------------------------------------

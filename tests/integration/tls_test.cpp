@@ -35,6 +35,7 @@
 #include "testbed/config_text.hpp"
 #include "testbed/files.hpp"
 #include "testbed/port_allocator.hpp"
+#include "tls_support.hpp"
 
 namespace pgw::testing {
 namespace {
@@ -46,38 +47,6 @@ using testbed::TlsFiles;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// A [tls] key for ProxySettings: the test bed writes no [tls] table, so the keys go to the top
-/// level as dotted keys ("tls.cert_file = ...").
-std::pair<std::string, std::string> tls_setting(const std::string& key, const std::string& value) {
-  return {"", "tls." + key + " = \"" + value + "\""};
-}
-
-/// The error of a libpq connection attempt in verbose form ("FATAL:  28000: message"), which
-/// carries the SQLSTATE that PQconnectdb's message leaves out; "" when it connected.
-std::string connect_error(const std::string& conninfo) {
-  PGconn* conn = PQconnectStart(conninfo.c_str());
-  if (conn == nullptr) return "<out of memory>";
-  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  auto status = PGRES_POLLING_WRITING;
-  while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED &&
-         PQstatus(conn) != CONNECTION_BAD) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      PQfinish(conn);
-      return "<timed out>";
-    }
-    pollfd pfd{PQsocket(conn),
-               static_cast<short>(status == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
-    ::poll(&pfd, 1, static_cast<int>(left.count()));
-    status = PQconnectPoll(conn);
-  }
-  std::string error = PQstatus(conn) == CONNECTION_OK ? "" : PQerrorMessage(conn);
-  PQfinish(conn);
-  return error.empty() && status != PGRES_POLLING_OK ? "<failed without a message>" : error;
-}
 
 std::string ssl_attribute(PgConnection& conn, const char* name) {
   const char* value = PQsslAttribute(conn.raw(), name);
@@ -203,7 +172,7 @@ class ClientTls : public ProxyFixture {
     auto ca = CertificateAuthority::create();
     ASSERT_TRUE(ca) << ca.error().message;
     ca_ = std::make_unique<CertificateAuthority>(std::move(*ca));
-    server_ = issue(*ca_, testbed::localhost_server_request(), dir_, "server");
+    server_ = issue_tls_files(*ca_, testbed::localhost_server_request(), dir_, "server");
   }
 
   void TearDown() override {
@@ -213,29 +182,14 @@ class ClientTls : public ProxyFixture {
     fs::remove_all(dir_, ec);
   }
 
-  /// Writes a certificate of `ca` for `request` as DIR/<name>.crt and .key (DIR/ca.crt too).
-  static TlsFiles issue(const CertificateAuthority& ca, const testbed::CertificateRequest& request,
-                        const std::string& dir, const std::string& name) {
-    auto certificate = ca.issue(request);
-    if (!certificate) {
-      ADD_FAILURE() << certificate.error().message;
-      return {};
-    }
-    auto files = testbed::write_tls_files(ca, *certificate, dir, name, testbed::Owner{});
-    if (!files) {
-      ADD_FAILURE() << files.error().message;
-      return {};
-    }
-    return *files;
-  }
-
   /// libpq parameters presenting a client certificate of `ca` (ours by default) with CN=name.
   std::string client_cert(const std::string& name, const CertificateAuthority* ca = nullptr) {
     std::string file = "client-" + name + (ca != nullptr ? "-foreign" : "");
     std::string dir = dir_ + "/" + file;
     auto made = testbed::make_dir(dir, testbed::Owner{});
     EXPECT_TRUE(made) << made.error().message;
-    auto files = issue(ca != nullptr ? *ca : *ca_, testbed::client_request(name), dir, "client");
+    auto files =
+        issue_tls_files(ca != nullptr ? *ca : *ca_, testbed::client_request(name), dir, "client");
     return " sslcert=" + files.cert_file + " sslkey=" + files.key_file;
   }
 
@@ -309,7 +263,8 @@ TEST_F(ClientTls, RequireVerifyCaAndVerifyFullConnectOverTls) {
 }
 
 TEST_F(ClientTls, VerifyFullRefusesACertificateForAnotherName) {
-  server_ = issue(*ca_, {"db.example.com", {"db.example.com"}, {}, true}, dir_, "other-name");
+  server_ =
+      issue_tls_files(*ca_, {"db.example.com", {"db.example.com"}, {}, true}, dir_, "other-name");
   start_tls_proxy();
   // Same CA: the chain is fine, only the name is wrong.
   PgConnection chain_only(app_conninfo("sslmode=verify-ca sslrootcert=" + server_.ca_file));

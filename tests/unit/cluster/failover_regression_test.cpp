@@ -95,3 +95,46 @@ TEST(FailoverRegression, PromoteWithoutAPrimaryStillChecksTheTarget) {
 
 }  // namespace
 }  // namespace pgw::cluster
+
+namespace pgw::cluster {
+namespace {
+
+// A node out of recovery that is not the primary is fenced, once, and again only after it
+// was a standby in between.
+TEST(FailoverRegression, AFalsePrimaryIsFencedOnce) {
+  ManagerHarness h(manager_config(3));
+  h.start();
+  h.clear_calls();
+  h.world[2] = testing::primary(0x9000);
+  for (int i = 0; i < 3; ++i) {
+    h.round();
+    h.settle();
+  }
+  EXPECT_THAT(h.fake.log(), ElementsAre("fence 2"));
+  EXPECT_EQ(h.snapshot()->primary, 0u);
+  h.world[2] = testing::standby(0x9000, 0x9000);
+  h.round();
+  h.world[2] = testing::primary(0x9100);
+  h.round();
+  h.settle();
+  EXPECT_THAT(h.fake.log(), ElementsAre("fence 2", "fence 2"));
+}
+
+// The standby being promoted leaves recovery before it is the primary: it must not be
+// fenced as a false primary half-way through its promotion.
+TEST(FailoverRegression, TheStandbyBeingPromotedIsNotFencedAsAFalsePrimary) {
+  ManagerHarness h(manager_config(3));
+  h.start();
+  h.clear_calls();
+  auto first = h.begin(h.manager->switchover(1));
+  ASSERT_TRUE(h.run_until([&] { return h.manager->busy(); }));
+  h.world[1] = testing::primary(0x9000);  // out of recovery while the switchover runs
+  h.round();
+  ASSERT_TRUE(h.run_until([&] { return first->has_value(); }));
+  ASSERT_TRUE(**first) << (*first)->error().message;
+  EXPECT_EQ(h.snapshot()->primary, 1u);
+  EXPECT_THAT(h.fake.log(), Not(Contains("fence 1")));
+}
+
+}  // namespace
+}  // namespace pgw::cluster
