@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # globals shared with the sourcing script
-# Helpers shared by the bench/ scripts (pgbench_compare.sh, pgpool_compare.sh): sourced, never
-# run. Bash, coreutils, sed, awk and PostgreSQL's client programs only: no python3, no procps
-# (process trees and CPU times come from /proc, free ports from /proc/net/tcp).
+# Helpers shared by the bench/ scripts (pgbench_compare.sh, pgpool_compare.sh, failover.sh):
+# sourced, never run. Bash, coreutils, sed, awk and PostgreSQL's client programs only: no
+# python3, no procps (process trees and CPU times come from /proc, free ports from
+# /proc/net/tcp).
 #
 # The sourcing script sets `bench_name` (prefix of its messages), `pgwarden` (the binary),
 # `pg_bin` and `logs_dir` ("" = keep nothing), then calls `bench_init`, which creates `work` (a
@@ -40,6 +41,8 @@ bench_cleanup() {
   ((cleanup_done)) && return
   cleanup_done=1
   trap '' INT TERM
+  # A script's own processes first (e.g. failover.sh's writer), if it defines this function.
+  if declare -F bench_cleanup_first >/dev/null; then bench_cleanup_first || true; fi
   # Background commands of a script start with SIGINT ignored: pgbench keeps it so, hence TERM.
   [[ -n $pgbench_pid ]] && stop_pid "$pgbench_pid" TERM
   local name pid
@@ -49,7 +52,8 @@ bench_cleanup() {
   for pid in "${other_pids[@]}"; do
     stop_pid "$pid" TERM
   done
-  [[ -n $setup_pid ]] && wait "$setup_pid" 2>/dev/null
+  # (Already reaped when `sandbox up` failed: wait fails then, and must not end the cleanup.)
+  if [[ -n $setup_pid ]]; then wait "$setup_pid" 2>/dev/null || true; fi
   if [[ -n $sandbox_dir && -e $sandbox_dir ]]; then
     # The sandbox's own pgwarden (idle, info level): its log shows how it saw the nodes.
     if [[ -n $logs_dir && -d $work/proxies && -f $sandbox_dir/proxy/pgwarden.log ]]; then
@@ -227,9 +231,10 @@ restart_node() { # node
 # Writes DIR/passwords (the app user's SCRAM secret, from pg_authid: pass-through to the
 # server) and DIR/pg_hba.conf (scram-sha-256 on loopback), and prints the first part of a
 # pgwarden.toml: session pooling, quiet logs, the monitor role, no admin API. The caller adds
-# [routing] and the [[backends]].
-pgwarden_config_head() { # dir port workers pool_size [log level, default warning]
-  local dir=$1 port=$2 workers=$3 pool_size=$4 level=${5:-warning}
+# [routing], [health_check], [failover] and the [[backends]].
+# Optional: the log level (default warning) and more lines for [monitor] (e.g. its period).
+pgwarden_config_head() { # dir port workers pool_size [level] [monitor lines]
+  local dir=$1 port=$2 workers=$3 pool_size=$4 level=${5:-warning} monitor_more=${6:-}
   mkdir -p "$dir"
   printf '"%s" "%s"\n' "$app_user" "$secret" >"$dir/passwords"
   chmod 600 "$dir/passwords"
@@ -261,10 +266,38 @@ log_sessions = false
 [monitor]
 user = "$monitor_user"
 password = "$(manifest_value monitor_password)"
+$monitor_more
 
 [admin]
 listen = ""
 EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# pgpool-II
+
+# Starts pgpool-II in the foreground (-n) with DIR/pgpool.conf, DIR/pcp.conf and
+# DIR/pool_hba.conf (its pid_file_name must be DIR/pgpool.pid), as the PostgreSQL user when
+# root, and waits until it accepts connections. As root, runuser starts pgpool as the PostgreSQL
+# user and stays its parent: until pgpool's own PID is known, cleanup signals runuser with TERM,
+# which it passes on; then proxy_pid is pgpool's main process (SIGINT: fast shutdown, its
+# children stop with it) and runuser goes into other_pids.
+launch_pgpool() { # name port dir
+  local name=$1 port=$2 dir=$3 main ppid line
+  proxy_signal[$name]=TERM
+  launch_proxy "$name" "$port" "${as_os_user[@]}" "$pgpool_bin" -n -f "$dir/pgpool.conf" \
+    -F "$dir/pcp.conf" -a "$dir/pool_hba.conf"
+  main=""
+  if [[ -r $dir/pgpool.pid ]]; then read -r main <"$dir/pgpool.pid" || true; fi # no final newline
+  [[ $main =~ ^[0-9]+$ ]] || die "$name: no PID in $dir/pgpool.pid"
+  { read -r line <"/proc/$main/stat"; } 2>/dev/null || die "$name: process $main is gone"
+  read -r _ ppid _ <<<"${line##*) }"
+  if [[ $main != "${proxy_pid[$name]}" ]]; then
+    [[ $ppid == "${proxy_pid[$name]}" ]] || die "$name: pid file names $main, not our pgpool"
+    other_pids+=("${proxy_pid[$name]}")
+    proxy_pid[$name]=$main
+  fi
+  proxy_signal[$name]=INT # pgpool-II's fast shutdown
 }
 
 # ---------------------------------------------------------------------------------------------

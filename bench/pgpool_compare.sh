@@ -218,7 +218,7 @@ EOF
 # password itself. pool_passwd holds it in plain text ("TEXT" prefix); pool_hba.conf asks the
 # clients for scram-sha-256, checked against that password.
 start_pgpool() { # name statement_level_load_balance
-  local name=$1 statement_level=$2 dir=$work/proxies/$1 port main ppid line
+  local name=$1 statement_level=$2 dir=$work/proxies/$1 port
   port=$(free_port)
   mkdir -p "$dir"
   cat >"$dir/pgpool.conf" <<EOF
@@ -277,22 +277,7 @@ EOF
   : >"$dir/pcp.conf"
   chmod 600 "$dir/pool_passwd"
   if ((EUID == 0)); then chown -R "$os_user" "$dir"; fi
-  # As root, runuser starts pgpool as the PostgreSQL user and stays its parent. Until pgpool's
-  # own PID is known, cleanup signals runuser with TERM, which it passes on.
-  proxy_signal[$name]=TERM
-  launch_proxy "$name" "$port" "${as_os_user[@]}" "$pgpool_bin" -n -f "$dir/pgpool.conf" \
-    -F "$dir/pcp.conf" -a "$dir/pool_hba.conf"
-  main=""
-  if [[ -r $dir/pgpool.pid ]]; then read -r main <"$dir/pgpool.pid" || true; fi # no final newline
-  [[ $main =~ ^[0-9]+$ ]] || die "$name: no PID in $dir/pgpool.pid"
-  { read -r line <"/proc/$main/stat"; } 2>/dev/null || die "$name: process $main is gone"
-  read -r _ ppid _ <<<"${line##*) }"
-  if [[ $main != "${proxy_pid[$name]}" ]]; then
-    [[ $ppid == "${proxy_pid[$name]}" ]] || die "$name: pid file names $main, not our pgpool"
-    other_pids+=("${proxy_pid[$name]}")
-    proxy_pid[$name]=$main
-  fi
-  proxy_signal[$name]=INT # pgpool-II's fast shutdown
+  launch_pgpool "$name" "$port" "$dir"
 }
 
 # SHOW POOL_NODES through a proxy -> "primary_selects standby_selects" (its select_cnt column).

@@ -142,19 +142,21 @@ net::awaitable<void> HealthChecker::run_node(std::size_t id) {
     auto failure = co_await check_once(id, false);
     for (std::uint32_t attempt = 1; failure && !stopping_; ++attempt) {
       auto kind = classify(*failure);
+      const bool already_failed = health_[id].state == HealthState::kFailed;
       if (attempt > settings_.retries) {
-        logger()->warn("health check of {} failed ({}): {}; node failed after {} attempt(s)", name,
-                       to_string(kind), failure->message, attempt);
+        // A failed node is checked every period: say so once, and again when the error changes.
+        if (!already_failed || health_[id].last_error != failure->message) {
+          logger()->warn("health check of {} failed ({}): {}; node failed after {} attempt(s)",
+                         name, to_string(kind), failure->message, attempt);
+        }
         set_health(id, HealthState::kFailed, kind, failure->message);
         break;
       }
-      if (health_[id].state != HealthState::kFailing) {
+      if (health_[id].state == HealthState::kHealthy) {
         logger()->info("health check of {} failed ({}): {}; retrying", name, to_string(kind),
                        failure->message);
       }
-      if (health_[id].state != HealthState::kFailed) {
-        set_health(id, HealthState::kFailing, kind, failure->message);
-      }
+      if (!already_failed) set_health(id, HealthState::kFailing, kind, failure->message);
       loop.wake.expires_after(settings_.retry_delay);
       net::error_code ec;
       co_await loop.wake.async_wait(net::use_awaitable_ec(ec));

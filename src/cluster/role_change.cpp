@@ -52,6 +52,11 @@ net::awaitable<Result<void>> ClusterManager::change_primary(std::size_t old_prim
   node.detached = false;
   node.last_status_change = now;
   state_.nodes[old_primary].last_status_change = now;
+  // Synchronous mode: the new primary names its synchronous standbys before any session may
+  // write there, so that no commit is acknowledged without a standby (it waits for one of
+  // them to follow instead).
+  synchronous_names_.reset();
+  co_await update_synchronous_standbys();
   state_.failover_in_progress = false;
   publish();
   for (const auto& other : state_.nodes) {
@@ -67,8 +72,7 @@ net::awaitable<Result<void>> ClusterManager::change_primary(std::size_t old_prim
                   other.name + " could not be re-pointed: " + followed.error().message, true);
     }
   }
-  synchronous_names_.reset();
-  co_await update_synchronous_standbys();
+  co_await update_synchronous_standbys();  // a standby that could not follow is left out
   probe_now_();
   co_return Result<void>{};
 }

@@ -105,22 +105,29 @@ net::awaitable<Result<void>> SqlActuators::promote(std::size_t node,
                                                    std::chrono::milliseconds timeout) {
   auto seconds = std::max<long>(1, static_cast<long>(timeout.count() / 1000));
   // A standby that was fenced as a primary earlier (switchover back) must take writes again.
-  std::vector<std::string> reset_statements = {"ALTER SYSTEM RESET default_transaction_read_only",
-                                               "SELECT pg_reload_conf()"};
-  auto reset = co_await run_each(node, std::move(reset_statements));
-  if (!reset) co_return unexpected(reset.error());
+  // Only then: the reload wakes the startup process, which may then sleep a whole
+  // wal_retrieve_retry_interval before it sees the promote request.
+  auto read_only = co_await run(node, "SHOW default_transaction_read_only");
+  if (!read_only) co_return unexpected(read_only.error());
+  if (*read_only == "on") {
+    std::vector<std::string> reset_statements = {"ALTER SYSTEM RESET default_transaction_read_only",
+                                                 "SELECT pg_reload_conf()"};
+    auto reset = co_await run_each(node, std::move(reset_statements));
+    if (!reset) co_return unexpected(reset.error());
+  }
   auto promoted = co_await run(node, "SELECT pg_promote(true, " + std::to_string(seconds) + ")");
+  // Whatever pg_promote() answered (or if its connection was lost), the server may have left
+  // recovery: ask it, so that a promotion that did happen is never taken for a failed one
+  // (the manager would then promote another standby: two primaries).
+  auto in_recovery = co_await run(node, "SELECT pg_is_in_recovery()");
+  if (in_recovery && *in_recovery == "f") co_return Result<void>{};
   if (!promoted)
     co_return fail("promoting " + addresses_[node].describe() + ": " + promoted.error().message);
   if (*promoted != "t") {
     co_return fail(addresses_[node].describe() + " did not finish promotion within " +
                    std::to_string(seconds) + " s");
   }
-  auto in_recovery = co_await run(node, "SELECT pg_is_in_recovery()");
-  if (!in_recovery || *in_recovery != "f") {
-    co_return fail(addresses_[node].describe() + " is still in recovery after promotion");
-  }
-  co_return Result<void>{};
+  co_return fail(addresses_[node].describe() + " is still in recovery after promotion");
 }
 
 net::awaitable<Result<void>> SqlActuators::follow(std::size_t node, std::size_t primary) {

@@ -2,8 +2,10 @@
 // the promoted standby, the other standby follows it, the old primary never gets traffic again.
 
 #include <csignal>
+#include <filesystem>
 
 #include "proxy_fixture.hpp"
+#include "testbed/files.hpp"
 
 namespace pgw::testing {
 namespace {
@@ -20,10 +22,18 @@ class FailoverSmoke : public ProxyFixture {
 };
 
 TEST_F(FailoverSmoke, KillNineOfThePrimaryPromotesAStandbyAndWritesResume) {
+  auto hook_dir = testbed::make_temp_dir("pgwarden-hook-", testbed::Owner{});
+  ASSERT_TRUE(hook_dir) << hook_dir.error().message;
+  const std::string hook_out = *hook_dir + "/hook.out";
+  // The hook writes its placeholders to a file, renamed into place so that the test never
+  // reads it half-written.
+  const std::string hook = "hook_command = \"echo '%d %h %p %m %H %r %P %N %S %%' > " + hook_out +
+                           ".tmp && mv " + hook_out + ".tmp " + hook_out + "\"";
   start_proxy({.settings = {{"health_check",
                              "period = \"200ms\"\nretries = 1\n"
                              "retry_delay = \"100ms\"\nconnect_timeout = \"500ms\""},
-                            {"monitor", "period = \"200ms\""}}});
+                            {"monitor", "period = \"200ms\""},
+                            {"failover", hook}}});
   PgConnection conn(app_conninfo());
   ASSERT_TRUE(conn.ok()) << conn.error();
   ASSERT_TRUE(conn.exec("INSERT INTO acked VALUES (1)").ok);
@@ -76,6 +86,24 @@ TEST_F(FailoverSmoke, KillNineOfThePrimaryPromotesAStandbyAndWritesResume) {
       },
       std::chrono::seconds(20)))
       << "the remaining standby did not follow the new primary";
+  // The hook ran once the failover was done, with pgpool-II's placeholders filled in.
+  const std::size_t promoted = follower == 1 ? 2 : 1;
+  const auto port_of = [&](std::size_t i) { return std::to_string(cluster_->node(i).port()); };
+  const std::string expected = "0 127.0.0.1 " + port_of(0) + " " + std::to_string(promoted) +
+                               " 127.0.0.1 " + port_of(promoted) + " 0 127.0.0.1 " + port_of(0) +
+                               " %\n";
+  std::string hook_text;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto text = testbed::read_file(hook_out);
+        hook_text = text ? *text : "";
+        return !hook_text.empty();
+      },
+      std::chrono::seconds(10)))
+      << proxy_->log_text();
+  EXPECT_EQ(hook_text, expected);
+  std::error_code ec;
+  std::filesystem::remove_all(*hook_dir, ec);
 }
 
 }  // namespace

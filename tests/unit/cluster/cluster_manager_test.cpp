@@ -771,11 +771,22 @@ TEST(ClusterManager, SynchronousSwitchoverSetsTheNamesOnTheNewPrimary) {
   h.fake.script_wal_positions(0, {0x9000});
   h.fake.script_wal_positions(1, {0x9000});
   h.clear_calls();
+  // The names are set before node1 is published as the primary: no session may commit there
+  // without a synchronous standby.
+  std::optional<std::size_t> published_primary_when_set;
+  auto harness_on_call = h.fake.on_call;
+  h.fake.on_call = [&](const fakes::ActuatorCall& call) {
+    if (call.op == "set_synchronous_standbys") {
+      published_primary_when_set = h.store.current()->primary;
+    }
+    harness_on_call(call);
+  };
   auto switched = h.request(h.manager->switchover(1));
   ASSERT_TRUE(switched) << switched.error().message;
   EXPECT_THAT(h.fake.log(),
               ElementsAre("fence 0", "wal_position 0", "wal_position 1", "fence 0", "promote 1",
-                          "follow 2 1", "set_synchronous_standbys 1 ANY 1 (\"node2\")"));
+                          "set_synchronous_standbys 1 ANY 1 (\"node2\")", "follow 2 1"));
+  EXPECT_EQ(published_primary_when_set, 0u);
   EXPECT_EQ(h.snapshot()->primary, 1u);
 }
 
