@@ -7,6 +7,8 @@ namespace pgw::app {
 
 int run_proxy(const std::string& config_path);
 int check_config(const std::string& config_path);
+/// `pgwarden agent`: the node agent configured by `config_path` (agent.toml).
+int run_agent(const std::string& config_path);
 /// Writes (or prints, with an empty file) a SCRAM-SHA-256 secret for `user`; the password is
 /// read from the terminal without echo, or as one line from stdin.
 int set_password(const std::string& passwords_file, const std::string& user, int iterations);

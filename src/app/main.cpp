@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
   auto* run = cli.add_subcommand("run", "run the proxy");
   run->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
 
+  std::string agent_config_path = "agent.toml";
+  auto* agent = cli.add_subcommand("agent", "run the node agent beside a PostgreSQL server");
+  agent->add_option("-c,--config", agent_config_path, "agent configuration file")
+      ->capture_default_str();
+
   auto* check = cli.add_subcommand("check-config", "validate a configuration and its files");
   check->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
 
@@ -92,6 +97,7 @@ int main(int argc, char** argv) {
   }
 
   if (run->parsed()) return run_proxy(config_path);
+  if (agent->parsed()) return run_agent(agent_config_path);
   if (check->parsed()) return check_config(config_path);
   if (passwd->parsed()) return set_password(passwords_file, user, iterations);
   if (up->parsed()) return sandbox_up(sandbox);

@@ -1,8 +1,4 @@
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <memory>
 
 #include "config/config.hpp"
 #include "config/sections.hpp"
@@ -12,21 +8,11 @@ namespace pgw::config {
 namespace {
 
 using detail::ErrorSink;
+using detail::section;
 using detail::TableReader;
 
 // Far above any real configuration; stops a mistaken path (a log, a device) from being read whole.
 constexpr std::size_t kMaxFileSize = 16 * 1024 * 1024;
-
-// The section `key` of the root, or null when absent (an error is reported if it is no table).
-const toml::table* section(const toml::table& root, std::string_view key, ErrorSink& errors) {
-  const toml::node* node = root.get(key);
-  if (node == nullptr) return nullptr;
-  if (!node->is_table()) {
-    errors.add(node->source(), std::string(key),
-               "expected a table, got " + detail::describe(*node));
-  }
-  return node->as_table();
-}
 
 std::filesystem::path absolute_path(const std::string& name) {
   std::error_code ec;
@@ -75,34 +61,6 @@ Expected<Config, ConfigError> build_config(const toml::table& root, const std::s
   return config;
 }
 
-ConfigError file_error(const std::string& path, const std::string& message) {
-  return ConfigError{path, 0, 0, "", message};
-}
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
-Expected<std::string, ConfigError> read_file(const std::string& path) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file)
-    return unexpected(file_error(path, std::string("cannot open: ") + std::strerror(errno)));
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
-    text.append(buffer, n);
-    if (text.size() > kMaxFileSize) {
-      return unexpected(file_error(path, "cannot read: larger than 16MB"));
-    }
-    if (n < sizeof buffer) break;
-  }
-  if (std::ferror(file.get())) {
-    return unexpected(file_error(path, std::string("cannot read: ") + std::strerror(errno)));
-  }
-  return text;
-}
-
 }  // namespace
 
 std::string ConfigError::to_string() const {
@@ -117,26 +75,16 @@ std::string ConfigError::to_string() const {
 }
 
 Expected<Config, ConfigError> load_config(const std::string& path) {
-  auto text = read_file(path);
+  auto text = detail::read_file_text(path, kMaxFileSize);
   if (!text) return unexpected(text.error());
   return parse_config(*text, path);
 }
 
 Expected<Config, ConfigError> parse_config(std::string_view toml_text,
                                            const std::string& source_name) {
-  // toml++ reports syntax errors by throwing, and allocation can throw anywhere: nothing may
-  // escape this function (callers, and the fuzzer, rely on an error value).
-  try {
-    const toml::table root = toml::parse(toml_text, std::string_view(source_name));
+  return detail::parse_toml(toml_text, source_name, [&](const toml::table& root) {
     return build_config(root, source_name);
-  } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    return unexpected(ConfigError{source_name, static_cast<int>(where.line),
-                                  static_cast<int>(where.column), "",
-                                  std::string(e.description())});
-  } catch (const std::exception& e) {
-    return unexpected(file_error(source_name, std::string("cannot load: ") + e.what()));
-  }
+  });
 }
 
 }  // namespace pgw::config

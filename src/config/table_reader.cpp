@@ -1,6 +1,10 @@
 #include "config/table_reader.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -239,6 +243,48 @@ void TableReader::read_size(std::string_view key, std::uint64_t min, std::uint64
   } else {
     out = *parsed;
   }
+}
+
+const toml::table* section(const toml::table& root, std::string_view key, ErrorSink& errors) {
+  const toml::node* node = root.get(key);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) {
+    errors.add(node->source(), std::string(key), "expected a table, got " + describe(*node));
+  }
+  return node->as_table();
+}
+
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+ConfigError file_error(const std::string& path, const std::string& message) {
+  return ConfigError{path, 0, 0, "", message};
+}
+
+}  // namespace
+
+Expected<std::string, ConfigError> read_file_text(const std::string& path, std::size_t max_size) {
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file)
+    return unexpected(file_error(path, std::string("cannot open: ") + std::strerror(errno)));
+  std::string text;
+  char buffer[8192];
+  while (true) {
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
+    text.append(buffer, n);
+    if (text.size() > max_size) {
+      return unexpected(file_error(
+          path, "cannot read: larger than " + std::to_string(max_size / (1024 * 1024)) + "MB"));
+    }
+    if (n < sizeof buffer) break;
+  }
+  if (std::ferror(file.get())) {
+    return unexpected(file_error(path, std::string("cannot read: ") + std::strerror(errno)));
+  }
+  return text;
 }
 
 }  // namespace pgw::config::detail

@@ -49,6 +49,32 @@ class ErrorSink {
 /// written, other nodes by their kind ("a table", "an array").
 std::string describe(const toml::node& node);
 
+/// The section `key` of the root, or null when absent (an error is reported if it is no table).
+const toml::table* section(const toml::table& root, std::string_view key, ErrorSink& errors);
+
+/// The whole text of a configuration file, refusing one larger than `max_size` bytes (a
+/// mistaken path: a log, a device).
+Expected<std::string, ConfigError> read_file_text(const std::string& path, std::size_t max_size);
+
+/// Parses `text` and builds the result with `build(root)`. toml++ reports syntax errors by
+/// throwing, and allocation can throw anywhere: nothing escapes (callers, and the fuzzers,
+/// rely on an error value).
+template <class Build>
+auto parse_toml(std::string_view text, const std::string& source_name, Build build)
+    -> decltype(build(std::declval<const toml::table&>())) {
+  try {
+    const toml::table root = toml::parse(text, std::string_view(source_name));
+    return build(root);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return unexpected(ConfigError{source_name, static_cast<int>(where.line),
+                                  static_cast<int>(where.column), "",
+                                  std::string(e.description())});
+  } catch (const std::exception& e) {
+    return unexpected(ConfigError{source_name, 0, 0, "", std::string("cannot load: ") + e.what()});
+  }
+}
+
 /// Reads the keys of one table. A null table (the section is absent) reads as empty: optional
 /// keys keep their defaults and required keys are reported missing at line 0.
 class TableReader {
