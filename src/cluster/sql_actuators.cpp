@@ -21,6 +21,9 @@ std::string first_value(const pgclient::QueryResult& result) {
   return *result.rows[0][0];
 }
 
+/// How often a promotion in progress is asked whether it has ended.
+constexpr std::chrono::milliseconds kPromotionPollInterval{5};
+
 }  // namespace
 
 SqlActuators::SqlActuators(net::Executor executor, std::vector<pool::BackendAddress> addresses,
@@ -103,31 +106,59 @@ net::awaitable<Result<void>> SqlActuators::fence(std::size_t node) {
 
 net::awaitable<Result<void>> SqlActuators::promote(std::size_t node,
                                                    std::chrono::milliseconds timeout) {
-  auto seconds = std::max<long>(1, static_cast<long>(timeout.count() / 1000));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto connection = co_await connect(node, settings_.connect_timeout);
+  if (!connection) {
+    co_return fail("promoting " + addresses_[node].describe() + ": " + connection.error().message);
+  }
+  auto& server = **connection;
+  auto value = [&](std::string sql) -> net::awaitable<Result<std::string>> {
+    auto result = co_await server.query(std::move(sql), settings_.query_timeout);
+    if (!result) co_return fail(result.error().message);
+    co_return first_value(*result);
+  };
   // A standby that was fenced as a primary earlier (switchover back) must take writes again.
   // Only then: the reload wakes the startup process, which may then sleep a whole
   // wal_retrieve_retry_interval before it sees the promote request.
-  auto read_only = co_await run(node, "SHOW default_transaction_read_only");
-  if (!read_only) co_return unexpected(read_only.error());
-  if (*read_only == "on") {
-    std::vector<std::string> reset_statements = {"ALTER SYSTEM RESET default_transaction_read_only",
-                                                 "SELECT pg_reload_conf()"};
-    auto reset = co_await run_each(node, std::move(reset_statements));
-    if (!reset) co_return unexpected(reset.error());
+  auto read_only = co_await value("SHOW default_transaction_read_only");
+  if (read_only && *read_only == "on") {
+    read_only = co_await value("ALTER SYSTEM RESET default_transaction_read_only");
+    if (read_only) read_only = co_await value("SELECT pg_reload_conf()");
   }
-  auto promoted = co_await run(node, "SELECT pg_promote(true, " + std::to_string(seconds) + ")");
-  // Whatever pg_promote() answered (or if its connection was lost), the server may have left
-  // recovery: ask it, so that a promotion that did happen is never taken for a failed one
-  // (the manager would then promote another standby: two primaries).
+  if (!read_only) {
+    server.close();
+    co_return fail("promoting " + addresses_[node].describe() + ": " + read_only.error().message);
+  }
+  // pg_promote(wait => true) looks for the end of recovery only every 100 ms; asking
+  // pg_is_in_recovery() every few milliseconds publishes the new primary sooner.
+  auto requested = co_await value("SELECT pg_promote(false)");
+  std::string last_error = requested ? "" : requested.error().message;
+  net::asio::steady_timer pause(executor_);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto in_recovery = co_await value("SELECT pg_is_in_recovery()");
+    if (in_recovery && *in_recovery == "f") {
+      server.close();
+      co_return Result<void>{};
+    }
+    if (!in_recovery) {
+      last_error = in_recovery.error().message;
+      break;  // the connection is gone: ask once more on a fresh one, below
+    }
+    pause.expires_after(kPromotionPollInterval);
+    net::error_code ec;
+    co_await pause.async_wait(net::use_awaitable_ec(ec));
+  }
+  server.close();
+  // Whatever happened to this connection, the server may have left recovery: ask again, so
+  // that a promotion that did happen is never taken for a failed one (the manager would then
+  // promote another standby: two primaries).
   auto in_recovery = co_await run(node, "SELECT pg_is_in_recovery()");
   if (in_recovery && *in_recovery == "f") co_return Result<void>{};
-  if (!promoted)
-    co_return fail("promoting " + addresses_[node].describe() + ": " + promoted.error().message);
-  if (*promoted != "t") {
-    co_return fail(addresses_[node].describe() + " did not finish promotion within " +
-                   std::to_string(seconds) + " s");
+  if (!last_error.empty()) {
+    co_return fail("promoting " + addresses_[node].describe() + ": " + last_error);
   }
-  co_return fail(addresses_[node].describe() + " is still in recovery after promotion");
+  co_return fail(addresses_[node].describe() + " did not finish promotion within " +
+                 std::to_string(timeout.count()) + " ms");
 }
 
 net::awaitable<Result<void>> SqlActuators::follow(std::size_t node, std::size_t primary) {
