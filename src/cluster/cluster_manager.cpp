@@ -99,7 +99,7 @@ void ClusterManager::on_observations(const std::vector<NodeObservation>& observa
 }
 
 net::awaitable<void> ClusterManager::fence_false_primary(std::size_t node) {
-  const auto& name = state_.nodes[node].name;
+  const std::string name = state_.nodes[node].name;  // state_ may be replaced meanwhile
   auto fenced = co_await actuators_.fence(node);
   if (fenced) {
     fenced_[node] = true;

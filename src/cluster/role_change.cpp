@@ -46,11 +46,13 @@ net::awaitable<Result<void>> ClusterManager::change_primary(std::size_t old_prim
   primary_changed_at_ = std::chrono::steady_clock::now();
   failed_promotions_.clear();
   state_.primary = new_primary;
-  auto& node = state_.nodes[new_primary];
-  node.role = NodeRole::kPrimary;
-  node.false_primary = false;
-  node.detached = false;
-  node.last_status_change = now;
+  {
+    auto& node = state_.nodes[new_primary];
+    node.role = NodeRole::kPrimary;
+    node.false_primary = false;
+    node.detached = false;
+    node.last_status_change = now;
+  }
   state_.nodes[old_primary].last_status_change = now;
   // Synchronous mode: the new primary names its synchronous standbys before any session may
   // write there, so that no commit is acknowledged without a standby (it waits for one of
@@ -59,17 +61,23 @@ net::awaitable<Result<void>> ClusterManager::change_primary(std::size_t old_prim
   co_await update_synchronous_standbys();
   state_.failover_in_progress = false;
   publish();
+  // No reference into state_ may live across a co_await: a monitor round replaces state_
+  // (and its nodes) meanwhile.
+  std::vector<std::size_t> followers;
   for (const auto& other : state_.nodes) {
-    if (other.id == new_primary || other.id == old_primary || other.detached ||
-        other.role != NodeRole::kStandby) {
-      continue;
+    if (other.id != new_primary && other.id != old_primary && !other.detached &&
+        other.role == NodeRole::kStandby) {
+      followers.push_back(other.id);
     }
-    auto followed = co_await actuators_.follow(other.id, new_primary);
+  }
+  for (auto id : followers) {
+    auto followed = co_await actuators_.follow(id, new_primary);
+    const auto& name = state_.nodes[id].name;
     if (followed) {
-      events_.add("follow", other.id, other.name + " now follows " + node.name);
+      events_.add("follow", id, name + " now follows " + state_.nodes[new_primary].name);
     } else {
-      events_.add("follow_failed", other.id,
-                  other.name + " could not be re-pointed: " + followed.error().message, true);
+      events_.add("follow_failed", id,
+                  name + " could not be re-pointed: " + followed.error().message, true);
     }
   }
   co_await update_synchronous_standbys();  // a standby that could not follow is left out
