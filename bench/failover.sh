@@ -206,8 +206,11 @@ wait_for_synchronous() {
 # ---------------------------------------------------------------------------------------------
 # The proxies
 
-# pgwarden with the fast settings of tests/integration/failover_smoke_test.cpp: health checks
-# every 200 ms, one retry 100 ms later, connect timeout 500 ms; monitor every 200 ms.
+# pgwarden with the fast settings of tests/integration/failover_smoke_test.cpp (health checks
+# every 200 ms, connect timeout 500 ms; monitor every 200 ms), and the same retry settings as
+# pgpool-II below: one retry, no delay (PGW_BENCH_RETRY_DELAY, default "0s"; pgpool-II's
+# health_check_retry_delay takes whole seconds only, and 0 is what it gets). pgwarden still
+# confirms a failure with a second check; pgpool-II fails over on the first backend error.
 start_pgwarden() { # name synchronous_mode
   local name=$1 synchronous=$2 dir=$work/proxies/$1 port node
   port=$(free_port)
@@ -220,7 +223,7 @@ start_pgwarden() { # name synchronous_mode
 period = "200ms"
 connect_timeout = "500ms"
 retries = 1
-retry_delay = "100ms"
+retry_delay = "${PGW_BENCH_RETRY_DELAY:-0s}"
 
 [failover]
 superuser = "postgres"
