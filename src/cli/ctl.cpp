@@ -201,6 +201,12 @@ int run_ctl(const CtlOptions& options, std::ostream& out, std::ostream& err) {
                            ? options.timeout
                            : (command->changes_state ? kChangeTimeout : kViewTimeout);
   const auto reply = http_call(*address, call, timeout);
+  if (!reply && reply.error().message.starts_with("timed out") && command->changes_state) {
+    // The request may have arrived: the daemon does not cancel a role change it started.
+    return fail_with(err, kCtlRefused,
+                     "no answer from " + where + ": " + reply.error().message + " — the " +
+                         options.command + " may still be under way; see `pgwarden ctl events`");
+  }
   if (!reply) {
     return fail_with(err, kCtlUsage,
                      "cannot reach " + where + ": " + reply.error().message +

@@ -219,6 +219,15 @@ TEST_F(CtlTest, TimeoutIsReported) {
   EXPECT_EQ(run_ctl(options, out_, err_), kCtlUsage);
   EXPECT_NE(err_.str().find(": timed out after 200 ms — is pgwarden running"), std::string::npos)
       << err_.str();
+  // A state change that timed out may still be carried out: ctl says so instead.
+  options.command = "detach";
+  options.node = "pg02";
+  options.token = kToken;
+  EXPECT_EQ(run_ctl(options, out_, err_), kCtlRefused);
+  EXPECT_NE(err_.str().find("timed out after 200 ms — the detach may still be under way; see "
+                            "`pgwarden ctl events`"),
+            std::string::npos)
+      << err_.str();
 }
 
 TEST_F(CtlTest, EventsPrintsATable) {
