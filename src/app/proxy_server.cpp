@@ -283,8 +283,13 @@ void ProxyServer::Impl::reload_admin_token() {
   if (!admin_api) return;
   auto token = load_admin_token(config->admin.token_file);
   if (!token) {
-    logger()->error("reload of the admin token failed, keeping the previous one: {}",
-                    token.error().message);
+    // Deleting or locking down the file is how an operator revokes the token: never keep the
+    // previous one. State changes are refused until a valid token is reloaded.
+    logger()->error(
+        "reload of the admin token failed: {}; every state-changing request is refused until a "
+        "valid token is reloaded",
+        token.error().message);
+    admin_api->set_token("");
     return;
   }
   if (!config->admin.token_file.empty()) {

@@ -2,14 +2,17 @@
 // passwd subcommands.
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/process.hpp"
 #include "proxy_fixture.hpp"
 #include "raw_client.hpp"
+#include "testbed/files.hpp"
 
 namespace pgw::testing {
 namespace {
@@ -148,6 +151,53 @@ TEST_F(ProxyLifecycle, PasswdWritesASecretThatWorksEndToEnd) {
                client->login("rotated_user", cluster_->app_database(), "n3w-s3cret") == "";
       },
       std::chrono::seconds(5)));
+}
+
+}  // namespace
+}  // namespace pgw::testing
+
+namespace pgw::testing {
+namespace {
+
+class ProxyAdminToken : public ProxyFixture {
+ protected:
+  /// `pgwarden ctl detach node0` with the token in `token_file`: node0 is the primary, so a
+  /// request that passes authentication is refused by the manager (409), one that does not
+  /// is refused by the API (401).
+  CommandOutput detach_primary(const std::string& token_file) {
+    return run_command({pgwarden_binary(), "ctl", "--admin",
+                        "127.0.0.1:" + std::to_string(proxy_->admin_port()), "--token-file",
+                        token_file, "detach", "node0"});
+  }
+};
+
+TEST_F(ProxyAdminToken, DeletingTheTokenFileAndReloadingRevokesTheToken) {
+  auto dir = testbed::make_temp_dir("pgwarden-token-", testbed::Owner{});
+  ASSERT_TRUE(dir) << dir.error().message;
+  const std::string token = "0123456789abcdef-lifecycle";
+  const std::string served = *dir + "/admin-token";
+  const std::string kept = *dir + "/client-copy";
+  ASSERT_TRUE(testbed::write_file(served, token + "\n", testbed::Owner{}));
+  ASSERT_TRUE(testbed::write_file(kept, token + "\n", testbed::Owner{}));
+  start_proxy({.settings = {{"admin", "token_file = \"" + served + "\""}}});
+  auto accepted = detach_primary(kept);
+  EXPECT_EQ(accepted.exit_code, 1) << accepted.output;
+  EXPECT_NE(accepted.output.find("is the primary"), std::string::npos) << accepted.output;
+
+  ASSERT_EQ(::unlink(served.c_str()), 0);
+  ASSERT_TRUE(proxy_->signal(SIGHUP));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return proxy_->log_text().find("reload of the admin token failed") != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << proxy_->log_text();
+  auto revoked = detach_primary(kept);
+  EXPECT_EQ(revoked.exit_code, 1) << revoked.output;
+  EXPECT_NE(revoked.output.find("refused the token"), std::string::npos) << revoked.output;
+  EXPECT_EQ(revoked.output.find("is the primary"), std::string::npos) << revoked.output;
+  std::error_code ec;
+  std::filesystem::remove_all(*dir, ec);
 }
 
 }  // namespace
