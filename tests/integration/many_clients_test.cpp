@@ -5,10 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <vector>
-
-#include <dirent.h>
 
 #include "proxy_fixture.hpp"
 #include "raw_client.hpp"
@@ -38,18 +37,6 @@ long resident_kib(pid_t pid) {
   return -1;
 }
 
-/// Open file descriptors of `pid`, or -1.
-int open_fds(pid_t pid) {
-  DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-  if (dir == nullptr) return -1;
-  int count = 0;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') ++count;
-  }
-  ::closedir(dir);
-  return count;
-}
-
 /// What each open descriptor of `pid` refers to, one per line (for failure messages).
 std::string describe_fds(pid_t pid) {
   std::string out;
@@ -60,6 +47,14 @@ std::string describe_fds(pid_t pid) {
            std::filesystem::read_symlink(entry.path(), ec).string() + "\n";
   }
   return out;
+}
+
+/// Open file descriptors of `pid`, or -1.
+int open_fds(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator entries("/proc/" + std::to_string(pid) + "/fd", ec);
+  if (ec) return -1;
+  return static_cast<int>(std::distance(entries, std::filesystem::directory_iterator()));
 }
 
 /// The crowd logs in to pgwarden with trust, so that thousands of logins cost the test no
