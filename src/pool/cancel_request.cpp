@@ -10,7 +10,8 @@ net::awaitable<Result<void>> send_cancel_request(net::Executor executor, Backend
                                                  std::int32_t process_id, std::int32_t secret_key,
                                                  std::chrono::milliseconds timeout) {
   auto socket = co_await connect_to(executor, address, timeout);
-  if (!socket) co_return fail("cannot connect to " + address.describe() + ": " + socket.error());
+  if (!socket)
+    co_return fail("cannot connect to " + address.describe() + ": " + socket.error().message);
   net::Stream stream(std::move(*socket));
   protocol::Bytes packet;
   protocol::encode(protocol::CancelRequest{process_id, secret_key}, packet);

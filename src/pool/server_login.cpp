@@ -22,9 +22,6 @@ constexpr std::size_t kMaxLoginMessage = 64 * 1024;
 
 std::atomic<std::uint64_t> next_connection_id{1};
 
-/// How connect_to() words a connect timeout.
-constexpr std::string_view kConnectTimedOut = "timed out after ";
-
 LoginFailure failure(LoginFailure::Kind kind, std::string_view state, std::string message) {
   return LoginFailure{kind, std::string(state), std::move(message), {}};
 }
@@ -203,9 +200,8 @@ net::awaitable<Expected<void, LoginFailure>> run_login(wire::MessageChannel& cha
 
 }  // namespace
 
-net::awaitable<Expected<net::Socket, std::string>> connect_to(net::Executor executor,
-                                                              const BackendAddress& address,
-                                                              std::chrono::milliseconds timeout) {
+net::awaitable<Expected<net::Socket, ConnectFailure>> connect_to(
+    net::Executor executor, const BackendAddress& address, std::chrono::milliseconds timeout) {
   net::Socket socket(executor);
   std::vector<net::asio::generic::stream_protocol::endpoint> endpoints;
   if (auto numeric = numeric_endpoint(address)) {
@@ -215,11 +211,14 @@ net::awaitable<Expected<net::Socket, std::string>> connect_to(net::Executor exec
     net::error_code ec;
     auto results = co_await resolver.async_resolve(address.host, std::to_string(address.port),
                                                    net::use_awaitable_ec(ec));
-    if (ec) co_return unexpected("cannot resolve \"" + address.host + "\": " + ec.message());
+    if (ec) {
+      co_return unexpected(
+          ConnectFailure{"cannot resolve \"" + address.host + "\": " + ec.message()});
+    }
     for (const auto& entry : results)
       endpoints.emplace_back(entry.endpoint());
   }
-  std::string last_error = "no address";
+  ConnectFailure last_error{"no address"};
   for (const auto& endpoint : endpoints) {
     net::error_code ec;
     socket = net::Socket(executor);
@@ -232,9 +231,10 @@ net::awaitable<Expected<net::Socket, std::string>> connect_to(net::Executor exec
       net::tune_socket(socket);
       co_return std::move(socket);
     }
-    last_error = watchdog.expired()
-                     ? std::string(kConnectTimedOut) + std::to_string(timeout.count()) + " ms"
-                     : ec.message();
+    last_error =
+        watchdog.expired()
+            ? ConnectFailure{"timed out after " + std::to_string(timeout.count()) + " ms", true}
+            : ConnectFailure{ec.message()};
   }
   co_return unexpected(last_error);
 }
@@ -291,10 +291,10 @@ net::awaitable<Login> login_to_server(net::Executor executor, BackendAddress add
   if (!socket) {
     auto refused =
         failure(LoginFailure::Kind::kConnect, sqlstate::kSqlclientUnableToEstablishSqlconnection,
-                "cannot connect to server " + address.describe() + ": " + socket.error());
+                "cannot connect to server " + address.describe() + ": " + socket.error().message);
     // Refused or unreachable at once, not timed out: a caller that tries again does not
     // wait a whole connect timeout more each time.
-    refused.no_connection = !socket.error().starts_with(kConnectTimedOut);
+    refused.no_connection = !socket.error().timed_out;
     co_return unexpected(std::move(refused));
   }
   auto connection = std::make_unique<ServerConnection>(net::Stream(std::move(*socket)),

@@ -62,10 +62,16 @@ net::awaitable<Expected<std::unique_ptr<ServerConnection>, LoginFailure>> login_
     net::Executor executor, BackendAddress address, StartupRequest request,
     ServerCredentials credentials, LoginTimeouts timeouts);
 
+/// Why connect_to() failed.
+struct ConnectFailure {
+  std::string message;
+  bool timed_out = false;  ///< no answer within the timeout (else refused, unreachable, DNS)
+};
+
 /// Opens a connection to `host`/`port` (IP, DNS name, or unix socket directory), within
 /// `timeout`.
-net::awaitable<Expected<net::Socket, std::string>> connect_to(net::Executor executor,
-                                                              const BackendAddress& address,
-                                                              std::chrono::milliseconds timeout);
+net::awaitable<Expected<net::Socket, ConnectFailure>> connect_to(net::Executor executor,
+                                                                 const BackendAddress& address,
+                                                                 std::chrono::milliseconds timeout);
 
 }  // namespace pgw::pool
